@@ -1,0 +1,76 @@
+//! Private keys and the single signing primitive.
+
+use super::{address, keccak256, CryptoError};
+use k256::ecdsa::SigningKey;
+
+/// A secp256k1 private key (a wallet, a session key or a broker key).
+#[derive(Clone)]
+pub struct SecretKey {
+    inner: SigningKey,
+}
+
+impl std::fmt::Debug for SecretKey {
+    // Keys of test identities are public anyway, but a Debug print should never leak one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKey({})", self.address())
+    }
+}
+
+impl SecretKey {
+    /// Parses 32 bytes of hex, with or without `0x`.
+    pub fn from_hex(text: &str) -> Result<Self, CryptoError> {
+        let digits = text.trim();
+        let digits = digits
+            .strip_prefix("0x")
+            .or_else(|| digits.strip_prefix("0X"))
+            .unwrap_or(digits);
+        let bytes =
+            hex::decode(digits).map_err(|_| CryptoError::PrivateKey("not hex".to_string()))?;
+        if bytes.len() != 32 {
+            return Err(CryptoError::PrivateKey(format!(
+                "{} bytes, want 32",
+                bytes.len()
+            )));
+        }
+        Self::from_bytes(&bytes)
+    }
+
+    /// A key from 32 big-endian bytes; fails for zero or values ≥ the curve order.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        SigningKey::from_slice(bytes)
+            .map(|inner| Self { inner })
+            .map_err(|_| CryptoError::PrivateKey("not a valid secp256k1 scalar".to_string()))
+    }
+
+    /// `0x` + 64 hex digits.
+    pub fn to_hex(&self) -> String {
+        super::to_hex(self.inner.to_bytes())
+    }
+
+    /// The EIP-55 address of this key.
+    pub fn address(&self) -> String {
+        let point = self.inner.verifying_key().to_encoded_point(false);
+        let hash = keccak256(&point.as_bytes()[1..]);
+        let mut raw = [0u8; 20];
+        raw.copy_from_slice(&hash[12..]);
+        address::from_bytes(&raw)
+    }
+
+    /// Recoverable signature `r‖s‖v` over a 32-byte digest, v = 27/28, low s, RFC 6979
+    /// deterministic nonce (the same bytes the SDK, go-ethereum and eth-account produce).
+    pub fn sign_digest(&self, digest: &[u8; 32]) -> [u8; 65] {
+        let (signature, recovery) = self
+            .inner
+            .sign_prehash_recoverable(digest)
+            .expect("a 32-byte prehash always signs");
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&signature.to_bytes());
+        out[64] = 27 + recovery.to_byte();
+        out
+    }
+
+    /// Signature over keccak256 of `bytes`, as `0x`-hex (SIG-2: no EIP-191 prefix).
+    pub fn sign_bytes_hex(&self, bytes: &[u8]) -> String {
+        super::to_hex(self.sign_digest(&keccak256(bytes)))
+    }
+}

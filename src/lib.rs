@@ -1,0 +1,11 @@
+//! nitrocert: a conformance harness and fuzzer for NitroRPC brokers.
+//!
+//! Layers, lowest first (each depends only on the ones above it in this list):
+//! `wire` and `crypto` (frames, exact bytes, keccak, secp256k1, EIP-712) ← `model` (pure state
+//! machine of the broker) ← vectors / generators ← runner and embedded broker ← reports ← cli.
+
+pub mod cli;
+pub mod crypto;
+pub mod fuzzing;
+pub mod model;
+pub mod wire;

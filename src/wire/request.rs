@@ -1,0 +1,26 @@
+//! Building requests exactly as the official SDK does: `JSON.stringify` of the `req` array
+//! (compact, keys in insertion order), signed once per signer over those bytes, then spliced
+//! into `{"req":…,"sig":[…]}` without re-serializing (SIG-9, SIG-10).
+
+use crate::crypto::{keccak256, to_hex, SecretKey};
+use serde_json::Value;
+
+/// The `req` array text: `[id,"method",params,ts]`, compact, params' keys in their order.
+pub fn encode_req(id: u64, method: &str, params: &Value, ts: u64) -> String {
+    serde_json::to_string(&serde_json::json!([id, method, params, ts]))
+        .expect("a JSON value always serializes")
+}
+
+/// One signature per key, in key order, each over keccak256 of exactly `req_text`.
+pub fn sign_req(req_text: &str, keys: &[SecretKey]) -> Vec<String> {
+    let digest = keccak256(req_text.as_bytes());
+    keys.iter()
+        .map(|k| to_hex(k.sign_digest(&digest)))
+        .collect()
+}
+
+/// `{"req":<req_text verbatim>,"sig":[…]}`.
+pub fn encode_signed(req_text: &str, sig: &[String]) -> String {
+    let sig = serde_json::to_string(sig).expect("strings always serialize");
+    format!("{{\"req\":{req_text},\"sig\":{sig}}}")
+}

@@ -1,0 +1,11 @@
+//! The one integration-test binary: every suite is a module of it (fast to link, one place to
+//! look).
+
+#[path = "suite/cli.rs"]
+mod cli;
+#[path = "suite/fuzz_corpus.rs"]
+mod fuzz_corpus;
+#[path = "suite/kat.rs"]
+mod kat;
+#[path = "suite/util.rs"]
+mod util;
