@@ -4,8 +4,11 @@
 //! `wire` and `crypto` (frames, exact bytes, keccak, secp256k1, EIP-712) ← `model` (pure state
 //! machine of the broker) ← vectors / generators ← runner and embedded broker ← reports ← cli.
 
+pub mod broker;
 pub mod cli;
+pub mod client;
 pub mod crypto;
+pub mod engine;
 pub mod fuzzing;
 pub mod model;
 pub mod wire;

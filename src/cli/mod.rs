@@ -2,6 +2,7 @@
 //! Exit codes: 0 conformant / success, 1 findings, 2 the harness could not run.
 
 mod keys;
+pub mod serve;
 mod sign;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,7 @@ pub enum Command {
     Sign(sign::SignArgs),
     Recover(sign::RecoverArgs),
     Keys(keys::KeysArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the CLI with the process's arguments and standard streams.
@@ -54,6 +56,7 @@ pub fn main() -> i32 {
         Command::Sign(args) => sign::sign(&args, &mut stdin.lock(), &mut stdout),
         Command::Recover(args) => sign::recover(&args, &mut stdin.lock(), &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
+        Command::Serve(args) => serve::serve(&args, &mut stdout),
     };
     match result {
         Ok(code) => code,

@@ -1,1 +1,448 @@
-//! The reference model (being written).
+//! The reference model: a pure, deterministic state machine of a NitroRPC broker (Clearnode
+//! v0.5.2 or the `spec` profile). No I/O, no clock: time, ids and signatures are inputs.
+//!
+//! One [`Model::step`] takes a decoded request ([`Call`]) and returns the expected response and
+//! notifications ([`Outcome`]). A failed request changes nothing: every ledger and session write
+//! of a step goes through a journal that is rolled back on failure (AS-MODEL-3, AS-INV-4).
+
+pub mod amount;
+pub mod app_session;
+pub mod auth;
+pub mod channel;
+pub mod clock;
+pub mod gojson;
+pub mod invariants;
+pub mod ledger;
+pub mod notify;
+pub mod outcome;
+pub mod params;
+pub mod profile;
+pub mod read;
+pub mod route;
+pub mod session;
+pub mod session_key;
+pub mod transfer;
+
+#[cfg(test)]
+mod tests;
+
+pub use amount::Dec;
+pub use channel::{Channel, ChannelStatus};
+pub use invariants::{Snapshot, Violation};
+pub use outcome::{
+    AuthInputs, Call, ConnId, ErrorSet, Expected, JwtClaims, Notification, Outcome, Recipient,
+    JWT_PLACEHOLDER,
+};
+pub use profile::Profile;
+pub use route::{route, Route};
+pub use session::{AppSession, Status};
+
+use ledger::{account_key, IsZeroValue, Ledger};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// Broker configuration the model needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Enabled asset symbols; only `auth_verify` allowances are checked against them (AUTH-7).
+    pub assets: Vec<String>,
+    /// `MSG_EXPIRY_TIME` (WIRE-12), also the transfer replay-cache TTL (REPLAY-2).
+    pub msg_expiry_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            assets: vec!["usdc".to_string()],
+            msg_expiry_ms: 60_000,
+        }
+    }
+}
+
+/// Why a handler stopped: an error response, or a case the model does not decide.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stop {
+    Error(ErrorSet),
+    Unmodelled(&'static str),
+}
+
+impl From<ErrorSet> for Stop {
+    fn from(e: ErrorSet) -> Self {
+        Stop::Error(e)
+    }
+}
+
+pub(crate) fn fail(text: impl Into<String>) -> Stop {
+    Stop::Error(ErrorSet::one(text))
+}
+
+/// A SPEC-* rejection: the rejection is required, its text is free (SPEC.md).
+pub(crate) fn spec_reject(rule: &'static str, text: impl Into<String>) -> Stop {
+    Stop::Error(ErrorSet {
+        texts: vec![text.into()],
+        any_text: true,
+        rule: Some(rule),
+        ..Default::default()
+    })
+}
+
+pub(crate) fn parse_stop(e: params::ParseError, text: &'static str) -> Stop {
+    match e {
+        params::ParseError::Invalid => fail(text),
+        params::ParseError::OutOfModelRange => {
+            Stop::Unmodelled("amount exponent beyond model range")
+        }
+    }
+}
+
+pub(crate) const PARSE_FAILED: &str = "failed to parse parameters";
+
+/// One journal entry: how to undo a write of the current step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Undo {
+    Entry {
+        account: String,
+        wallet: String,
+        asset: String,
+        old: Option<Dec>,
+    },
+    Spent {
+        key: String,
+        asset: String,
+        old: Option<Dec>,
+    },
+    SessionInserted(String),
+    SessionFields {
+        id: String,
+        version: u64,
+        status: Status,
+        session_data: String,
+        updated_ms: u64,
+    },
+}
+
+/// The whole broker state. Cheap to clone for a handful of wallets and sessions.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(crate) profile: Profile,
+    pub(crate) config: Config,
+    pub(crate) ledger: Ledger,
+    pub(crate) sessions: HashMap<String, AppSession>,
+    pub(crate) auth: auth::AuthState,
+    pub(crate) keys: session_key::KeyStore,
+    pub(crate) channels: channel::Channels,
+    pub(crate) funded: BTreeMap<String, Dec>,
+    /// `ledger_transactions` id sequence. Postgres sequences do not roll back, so ids used by a
+    /// failed request stay used (Q-28 rows included).
+    pub(crate) tx_seq: u64,
+    pub(crate) session_seq: u64,
+    /// Transfer replay cache: keccak(req bytes) → expiry ms (REPLAY-2).
+    pub(crate) replay: HashMap<[u8; 32], u64>,
+    journal: Vec<Undo>,
+}
+
+impl Model {
+    pub fn new(profile: Profile, config: Config) -> Self {
+        Model {
+            profile,
+            config,
+            ledger: Ledger::default(),
+            sessions: HashMap::new(),
+            auth: auth::AuthState::default(),
+            keys: session_key::KeyStore::default(),
+            channels: channel::Channels::default(),
+            funded: BTreeMap::new(),
+            tx_seq: 0,
+            session_seq: 0,
+            replay: HashMap::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Handles one decoded request.
+    pub fn step(&mut self, call: &Call) -> Outcome {
+        let mut out = Outcome {
+            response: Expected::Unmodelled(""),
+            notifications: Vec::new(),
+            after_response: Vec::new(),
+            jwt: None,
+        };
+        // AS-GEN-4 / WIRE-4: structural validation happens before routing. The wire layer
+        // normally answers these itself; the model agrees with it.
+        if call.method.is_empty() || call.params.is_null() || call.ts == 0 {
+            out.response = Expected::Err(ErrorSet::one("message validation failed"));
+            return out;
+        }
+        let Some(route) = route::route(call.method) else {
+            out.response = Expected::Err(ErrorSet::one(route::unknown_method(call.method)));
+            return out;
+        };
+        let caller = if route.public {
+            None
+        } else {
+            match self.auth_middleware(call) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    out.response = Expected::Err(e);
+                    return out;
+                }
+            }
+        };
+        debug_assert!(self.journal.is_empty());
+        let result = self.dispatch(call, caller.as_deref(), &mut out);
+        match result {
+            Ok((method, value)) => {
+                self.journal.clear();
+                out.response = Expected::Ok {
+                    method,
+                    result: value,
+                };
+            }
+            Err(stop) => {
+                self.rollback();
+                out.notifications.clear();
+                out.after_response.clear();
+                out.jwt = None;
+                out.response = match stop {
+                    Stop::Error(e) => Expected::Err(e),
+                    Stop::Unmodelled(why) => Expected::Unmodelled(why),
+                };
+            }
+        }
+        if route.balance_middleware {
+            let w = caller
+                .as_deref()
+                .expect("balance middleware runs after auth");
+            out.notifications.push(notify::bu(&self.ledger, w, 0));
+        }
+        out
+    }
+
+    fn dispatch(
+        &mut self,
+        call: &Call,
+        caller: Option<&str>,
+        out: &mut Outcome,
+    ) -> Result<(&'static str, Value), Stop> {
+        let c = || caller.expect("private method after auth");
+        match call.method {
+            "ping" => Ok(("pong", Value::Null)),
+            "auth_request" => self.auth_request(call).map(|v| ("auth_challenge", v)),
+            "auth_verify" => self.auth_verify(call, out).map(|v| ("auth_verify", v)),
+            "get_app_definition" => self
+                .get_app_definition(call)
+                .map(|v| ("get_app_definition", v)),
+            "get_app_sessions" => self.get_app_sessions(call).map(|v| ("get_app_sessions", v)),
+            "get_ledger_balances" => self
+                .get_ledger_balances(call, c())
+                .map(|v| ("get_ledger_balances", v)),
+            "get_user_tag" => self.get_user_tag(c()).map(|v| ("get_user_tag", v)),
+            "get_session_keys" => self
+                .get_session_keys(call, c())
+                .map(|v| ("get_session_keys", v)),
+            "revoke_session_key" => self
+                .revoke_session_key(call, c())
+                .map(|v| ("revoke_session_key", v)),
+            "transfer" => self
+                .transfer(call, c(), &mut out.notifications)
+                .map(|v| ("transfer", v)),
+            "create_app_session" => self
+                .create_app_session(call, &mut out.notifications)
+                .map(|v| ("create_app_session", v)),
+            "submit_app_state" => self
+                .submit_app_state(call, &mut out.notifications)
+                .map(|v| ("submit_app_state", v)),
+            "close_app_session" => self
+                .close_app_session(call, &mut out.notifications)
+                .map(|v| ("close_app_session", v)),
+            _ => Err(Stop::Unmodelled("handler not modelled")),
+        }
+    }
+
+    fn rollback(&mut self) {
+        while let Some(u) = self.journal.pop() {
+            match u {
+                Undo::Entry {
+                    account,
+                    wallet,
+                    asset,
+                    old,
+                } => self.ledger.restore(&account, &wallet, &asset, old),
+                Undo::Spent { key, asset, old } => self.keys.restore_spent(&key, &asset, old),
+                Undo::SessionInserted(id) => {
+                    self.sessions.remove(&id);
+                }
+                Undo::SessionFields {
+                    id,
+                    version,
+                    status,
+                    session_data,
+                    updated_ms,
+                } => {
+                    let s = self
+                        .sessions
+                        .get_mut(&id)
+                        .expect("journaled session exists");
+                    s.version = version;
+                    s.status = status;
+                    s.session_data = session_data;
+                    s.updated_ms = updated_ms;
+                }
+            }
+        }
+    }
+
+    /// One ledger write inside a step, journaled. `account` and `wallet` are raw strings
+    /// (normalised here); `tag` is the session key a debit is charged to (AS-SK-3).
+    pub(crate) fn record(
+        &mut self,
+        account: &str,
+        wallet: &str,
+        asset: &str,
+        amount: &Dec,
+        tag: Option<&str>,
+    ) -> Result<(), Stop> {
+        let account = account_key(account);
+        let wallet = account_key(wallet);
+        let stored = match Ledger::stored_amount(&wallet, asset, amount) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(Stop::Error(e.error_set())),
+        };
+        let old = self.ledger.add(&account, &wallet, asset, &stored);
+        self.journal.push(Undo::Entry {
+            account: account.into_owned(),
+            wallet: wallet.into_owned(),
+            asset: asset.to_string(),
+            old,
+        });
+        if let Some(key) = tag {
+            if stored.sign() == bigdecimal::num_bigint::Sign::Minus {
+                let old = self.keys.add_spent(key, asset, &(-&stored));
+                self.journal.push(Undo::Spent {
+                    key: key.to_string(),
+                    asset: asset.to_string(),
+                    old,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn journal_session_fields(&mut self, id: &str) {
+        let s = &self.sessions[id];
+        self.journal.push(Undo::SessionFields {
+            id: id.to_string(),
+            version: s.version,
+            status: s.status,
+            session_data: s.session_data.clone(),
+            updated_ms: s.updated_ms,
+        });
+    }
+
+    pub(crate) fn insert_session(&mut self, s: AppSession) {
+        self.journal.push(Undo::SessionInserted(s.id.clone()));
+        self.sessions.insert(s.id.clone(), s);
+    }
+
+    /// Uses one `ledger_transactions` id (never returned, even on rollback).
+    pub(crate) fn next_tx_id(&mut self) -> u64 {
+        self.tx_seq += 1;
+        self.tx_seq
+    }
+
+    // ----- harness hooks -------------------------------------------------------------------
+
+    /// Credits a wallet's unified balance, like inserting a `ledger` row (runbook "Funding").
+    /// A negative amount inserts a debit. Counts as funding for conservation checks.
+    pub fn fund(&mut self, wallet: &str, asset: &str, amount: &Dec) {
+        let key = account_key(wallet);
+        let stored = amount::round_for_storage(amount);
+        if stored.is_zero_value() {
+            return;
+        }
+        self.ledger.add(&key, &key, asset, &stored);
+        *self.funded.entry(asset.to_string()).or_default() += &stored;
+    }
+
+    /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1/2.
+    pub fn add_channel(&mut self, wallet: &str, channel: Channel) {
+        self.channels.add(wallet, channel);
+    }
+
+    pub fn clear_channels(&mut self, wallet: &str) {
+        self.channels.clear(wallet);
+    }
+
+    // ----- snapshot accessors --------------------------------------------------------------
+
+    /// Unified balance of (wallet, asset); any spelling of an address works (ADDR-2).
+    pub fn unified_balance(&self, wallet: &str, asset: &str) -> Dec {
+        let k = account_key(wallet);
+        self.ledger.balance(&k, &k, asset)
+    }
+
+    /// Session balance of a participant (AS-MODEL-1).
+    pub fn session_balance(&self, session_id: &str, participant: &str, asset: &str) -> Dec {
+        self.ledger
+            .balance(session_id, &account_key(participant), asset)
+    }
+
+    /// Per-asset totals of one session account over all wallets (Q-4 wallets included).
+    pub fn session_totals(&self, session_id: &str) -> BTreeMap<String, Dec> {
+        self.ledger.totals(session_id)
+    }
+
+    pub fn session(&self, id: &str) -> Option<&AppSession> {
+        self.sessions.get(id)
+    }
+
+    pub fn sessions(&self) -> impl Iterator<Item = &AppSession> {
+        self.sessions.values()
+    }
+
+    /// G for one asset: every ledger entry, unified and session, open and closed (AS-INV-1).
+    pub fn total(&self, asset: &str) -> Dec {
+        self.ledger
+            .iter()
+            .filter(|(_, _, a, _)| *a == asset)
+            .map(|(_, _, _, v)| v)
+            .sum()
+    }
+
+    /// Total funding through [`Model::fund`] per asset.
+    pub fn funded(&self) -> &BTreeMap<String, Dec> {
+        &self.funded
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn session_keys(&self) -> &session_key::KeyStore {
+        &self.keys
+    }
+
+    /// The wallet a connection is authenticated as.
+    pub fn connection_wallet(&self, conn: ConnId) -> Option<&str> {
+        self.auth.wallet_of(conn)
+    }
+
+    /// Connections that receive a wallet's notifications (NOTIF-1), in id order.
+    pub fn connections_of(&self, wallet: &str) -> Vec<ConnId> {
+        self.auth.connections_of(wallet)
+    }
+
+    /// The observable state for [`invariants`].
+    pub fn snapshot(&self) -> Snapshot {
+        invariants::Snapshot::of(self)
+    }
+}

@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { createWalletClient, custom, keccak256, toHex, concat } from 'viem';
+import { createWalletClient, custom, keccak256, toHex, concat, recoverAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import nitrolite from '@erc7824/nitrolite';
 
@@ -90,6 +90,7 @@ function predictedSessionId(def) {
 // ---------------------------------------------------------------------------------------------
 // connection with a frame queue; every read has a timeout
 
+const pendingSigChecks = [];
 class Conn {
   constructor(label, wallet) {
     this.label = label;
@@ -108,6 +109,7 @@ class Conn {
       ws.on('close', () => { this.closed = true; if (this.waiter) { const w = this.waiter; this.waiter = null; w(null); } });
       ws.on('message', (data) => {
         const text = data.toString('utf8');
+        pendingSigChecks.push(checkBrokerSig(text));
         if (this.waiter) { const w = this.waiter; this.waiter = null; w(text); } else this.queue.push(text);
       });
     });
@@ -141,6 +143,21 @@ function parseRes(text) {
   try { const j = JSON.parse(text); return Array.isArray(j.res) ? j.res : null; } catch { return null; }
 }
 const methodOf = (text) => parseRes(text)?.[1] ?? '?';
+// RSIG: sig[0] of every broker frame signs keccak256 of the raw bytes of its res array.
+const BROKER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+const rsig = { frames: 0, ok: 0, failures: [] };
+async function checkBrokerSig(text) {
+  rsig.frames++;
+  try {
+    const m = /^\{"res":(.*),"sig":\["(0x[0-9a-f]{130})"\]\}$/s.exec(text);
+    if (!m) throw new Error('frame is not {"res":…,"sig":["0x…"]}');
+    const who = await recoverAddress({ hash: keccak256(toHex(m[1])), signature: m[2] });
+    if (who !== BROKER) throw new Error(`recovered ${who}`);
+    rsig.ok++;
+  } catch (e) {
+    if (rsig.failures.length < 20) rsig.failures.push({ frame: text.slice(0, 300), error: String(e.message || e) });
+  }
+}
 function sdkParse(text) {
   try { parseAnyRPCResponse(text); return 'ok'; } catch (e) { return `error: ${String(e.message || e).slice(0, 300)}`; }
 }
@@ -357,16 +374,43 @@ const groups = [];
 
 groups.push(['wire', 100, 'First frames, public methods, an unauthenticated private call, authentication', async (g) => {
   await g.setup([]);
-  await g.connect('C', KEYS.W13);
-  await readReq(g, 'ping', 'C', await createPingMessage(null, g.id(), Date.now()));
-  await readReq(g, 'get_config', 'C', await createGetConfigMessage(null, g.id(), Date.now()));
-  await readReq(g, 'get_ledger_balances before auth', 'C',
+  await g.connect('W13', KEYS.W13);
+  {
+    const frames = g.record.connect_frames.W13;
+    const r = parseRes(frames[0] ?? '');
+    g.record.steps.push({ label: 'connect: frames before any request', received: frames, checks: [
+      check('first frame', 'assets (id 0)', r ? `${r[1]} (id ${r[0]})` : frames[0], r?.[1] === 'assets' && r?.[0] === 0),
+      check('frame count before any request', 1, frames.length, frames.length === 1),
+    ] });
+  }
+  {
+    const { step, res } = await readReq(g, 'ping', 'W13', await createPingMessage(null, g.id(), Date.now()));
+    step.checks.push(check('ping result', { method: 'pong', params: null }, { method: res?.[1], params: res?.[2] }, res?.[1] === 'pong' && res?.[2] === null));
+  }
+  {
+    const { step, res } = await readReq(g, 'get_config', 'W13', await createGetConfigMessage(null, g.id(), Date.now()));
+    const want = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+    step.checks.push(check('broker_address', want, res?.[2]?.broker_address, res?.[2]?.broker_address === want));
+  }
+  {
+    // auth_request without `address`: accepted; auth_verify then fails EIP-712 hashing (AUTH-7 step 2).
+    const { res } = await readReq(g, 'auth_request without address', 'W13', await createAuthRequestMessage(
+      { session_key: privateKeyToAccount(sessionKeyOf(KEYS.W13)).address, application: 'clearnode', allowances: [], expires_at: Math.floor(Date.now() / 1000) + 3600, scope: 'console' }, g.id(), Date.now()));
+    const walletClient = createWalletClient({ account: privateKeyToAccount(KEYS.W13), transport: custom({ async request() { throw new Error('no RPC'); } }) });
+    const eip712 = createEIP712AuthMessageSigner(walletClient, { scope: 'console', session_key: privateKeyToAccount(sessionKeyOf(KEYS.W13)).address, expires_at: 1n, allowances: [] }, { name: 'clearnode' });
+    await readReq(g, 'auth_verify after an auth_request without address', 'W13',
+      await createAuthVerifyMessageFromChallenge(eip712, res?.[2]?.challenge_message, g.id(), Date.now()), { error: 'invalid signature', notifs: { W13: [] } });
+  }
+  await readReq(g, 'get_ledger_balances before auth', 'W13',
     await createGetLedgerBalancesMessage(signer(KEYS.W13), undefined, g.id(), Date.now()),
-    { error: 'authentication required', notifs: { C: [] } });
-  await g.auth('C', KEYS.W13);
-  await readReq(g, 'get_ledger_balances after auth, never funded', 'C',
-    await createGetLedgerBalancesMessage(signer(KEYS.W13), undefined, g.id(), Date.now()), { notifs: { C: [] } });
-  await readReq(g, 'get_app_definition unknown id', 'C',
+    { error: 'authentication required', notifs: { W13: [] } });
+  await g.auth('W13', KEYS.W13);
+  {
+    const { step, res } = await readReq(g, 'get_ledger_balances after auth, never funded', 'W13',
+      await createGetLedgerBalancesMessage(signer(KEYS.W13), undefined, g.id(), Date.now()), { notifs: { W13: [] } });
+    step.checks.push(check('result', { ledger_balances: [] }, res?.[2], JSON.stringify(res?.[2]) === '{"ledger_balances":[]}'));
+  }
+  await readReq(g, 'get_app_definition unknown id', 'W13',
     await createGetAppDefinitionMessage(null, '0x' + '00'.repeat(32), g.id(), Date.now()),
     { error: 'failed to get application session' });
 }]);
@@ -702,6 +746,9 @@ for (const [name, base, description, fn] of groups) {
   console.log(`${name}: ${g.record.steps.length} requests, ${cs.filter((c) => c.agree).length}/${cs.length} checks agree (${g.record.duration_ms} ms)`);
 }
 clearTimeout(watchdog);
+await Promise.all(pendingSigChecks);
+transcript.broker_signatures = rsig;
+console.log(`broker signatures: ${rsig.ok}/${rsig.frames} frames verify against ${BROKER}`);
 const summary = save();
 for (const d of summary.disagreements) console.log(`DISAGREE ${d.group} | ${d.step} | ${d.what}: expected ${JSON.stringify(d.expected)} got ${JSON.stringify(d.actual)}`);
 console.log(`${summary.agree}/${summary.checks} checks agree; transcript: ${OUT}`);

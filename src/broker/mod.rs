@@ -1,0 +1,157 @@
+//! The embedded reference broker: the [`Engine`] (the model behind the wire) served over a
+//! real WebSocket on loopback, at `/ws` like Clearnode (TRANS-1). Frames of one connection are
+//! handled strictly in order and replies keep that order (TRANS-7); every connection's frames
+//! go through one engine lock, so the model sees one global order of requests.
+
+use crate::client::now_ms;
+use crate::engine::{Engine, Out};
+use crate::model::ConnId;
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Frames a client may leave unread before the broker drops it (Clearnode's queues hold 10
+/// and then stall, TRANS-8; a reference broker disconnects instead of stalling others).
+const OUTBOUND_QUEUE_FRAMES: usize = 1024;
+/// Largest inbound frame (Clearnode has no limit, TRANS-5; a reference broker needs one).
+pub const MAX_FRAME_BYTES: usize = 4 << 20;
+
+struct Shared {
+    engine: Engine,
+    outboxes: HashMap<ConnId, mpsc::Sender<String>>,
+}
+
+impl Shared {
+    fn deliver(&mut self, frames: Vec<Out>) {
+        for Out { conn, text } in frames {
+            let full = match self.outboxes.get(&conn) {
+                Some(tx) => tx.try_send(text).is_err(),
+                None => false,
+            };
+            if full {
+                // Dropping the sender ends that connection's writer, which closes the socket.
+                self.outboxes.remove(&conn);
+            }
+        }
+    }
+}
+
+/// A running broker; dropping the handle does not stop it, [`BrokerHandle::stop`] does.
+pub struct BrokerHandle {
+    pub addr: SocketAddr,
+    pub broker_address: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BrokerHandle {
+    pub fn url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `addr` (use port 0 for a free port) and serves `engine` until stopped.
+pub async fn spawn(engine: Engine, addr: SocketAddr) -> std::io::Result<BrokerHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let broker_address = engine.broker_address();
+    let shared = Arc::new(Mutex::new(Shared {
+        engine,
+        outboxes: HashMap::new(),
+    }));
+    let (stop_tx, mut stop_rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = &mut stop_rx => break,
+                accepted = listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        connections.spawn(serve_connection(stream, shared.clone()));
+                    }
+                }
+            }
+        }
+        connections.abort_all();
+    });
+    Ok(BrokerHandle {
+        addr,
+        broker_address,
+        stop: Some(stop_tx),
+        task,
+    })
+}
+
+fn only_ws_path(request: &Request, response: Response) -> Result<Response, ErrorResponse> {
+    if request.uri().path() == "/ws" {
+        Ok(response)
+    } else {
+        let mut refusal = ErrorResponse::new(Some("NitroRPC is served at /ws".to_string()));
+        *refusal.status_mut() = StatusCode::NOT_FOUND;
+        Err(refusal)
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
+    let _ = stream.set_nodelay(true);
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    let Ok(socket) =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, only_ws_path, Some(config)).await
+    else {
+        return;
+    };
+    let (mut sink, mut source) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<String>(OUTBOUND_QUEUE_FRAMES);
+    let conn = {
+        let mut shared = shared.lock().expect("engine lock");
+        let (conn, hello) = shared.engine.connect(now_ms());
+        shared.outboxes.insert(conn, tx);
+        shared.deliver(hello);
+        conn
+    };
+    let writer = tokio::spawn(async move {
+        while let Some(text) = rx.recv().await {
+            if sink.send(Message::text(text)).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    while let Some(message) = source.next().await {
+        let bytes = match message {
+            Ok(Message::Text(text)) => text.as_bytes().to_vec(),
+            // Clearnode treats binary frames like text (TRANS-3).
+            Ok(Message::Binary(bytes)) => bytes.to_vec(),
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        let mut shared = shared.lock().expect("engine lock");
+        if !shared.outboxes.contains_key(&conn) {
+            break;
+        }
+        let handled = shared.engine.handle(conn, &bytes, now_ms());
+        shared.deliver(handled.frames);
+    }
+    {
+        let mut shared = shared.lock().expect("engine lock");
+        shared.outboxes.remove(&conn);
+        shared.engine.disconnect(conn);
+    }
+    let _ = writer.await;
+}

@@ -1,0 +1,291 @@
+//! `submit_app_state` (AS-SUBMIT-1..2, AS-V02-1, AS-V04-1) and its three updaters: operate
+//! (AS-OP-1..3), deposit (AS-DEP-1..2) and withdraw (AS-WD-1).
+
+use super::{
+    add_sum, decode_rows, negative, negative_allocation, push_unique, service_bus, signer_set,
+    spec_amounts, spec_cover_holders, spec_no_duplicate_pairs, sum_check, Row,
+};
+use crate::model::amount::Dec;
+use crate::model::outcome::{Call, Notification};
+use crate::model::params::{self, key_is, Parsed};
+use crate::model::session::{short_response, AppSession, Status, PROTOCOL_02, PROTOCOL_04};
+use crate::model::session_key::Vouch;
+use crate::model::{fail, notify, parse_stop, Model, Stop, PARSE_FAILED};
+use serde_json::Value;
+
+#[derive(Debug, Default)]
+struct SubmitParams {
+    app_session_id: String,
+    intent: String,
+    version: u64,
+    allocations: Option<Vec<Row>>,
+    session_data: Option<String>,
+}
+
+fn decode(v: &Value) -> Parsed<SubmitParams> {
+    let mut p = SubmitParams::default();
+    params::each_member(v, |k, v| {
+        if key_is(k, "app_session_id") {
+            params::string(&mut p.app_session_id, v)
+        } else if key_is(k, "intent") {
+            params::string(&mut p.intent, v)
+        } else if key_is(k, "version") {
+            params::uint(&mut p.version, v, u64::MAX)
+        } else if key_is(k, "allocations") {
+            decode_rows(&mut p.allocations, v)
+        } else if key_is(k, "session_data") {
+            params::opt_string(&mut p.session_data, v)
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok(p)
+}
+
+pub(crate) const NOT_FOUND: &str = "an open app session not found: record not found";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    Operate,
+    Deposit,
+    Withdraw,
+}
+
+impl Model {
+    /// The open session with exactly this id (AS-SUBMIT-1 step 2, AS-CLOSE-1 step 3).
+    pub(crate) fn open_session(&self, id: &str) -> Result<AppSession, Stop> {
+        match self.sessions.get(id) {
+            Some(s) if s.status == Status::Open => Ok(s.clone()),
+            _ => Err(fail(NOT_FOUND)),
+        }
+    }
+
+    pub(crate) fn submit_app_state(
+        &mut self,
+        call: &Call,
+        notes: &mut Vec<Notification>,
+    ) -> Result<Value, Stop> {
+        let now = call.now_ms;
+        let p = decode(call.params).map_err(|e| parse_stop(e, PARSE_FAILED))?;
+        // Submit computes the wallet set first, so a bad signature names wallets (AS-GEN-7).
+        let signers = signer_set(call.signatures, "failed to get wallets from RPC message")?;
+        let wallets = self.wallet_set(&signers, now);
+        let s = self.open_session(&p.app_session_id)?;
+        let rows = p.allocations.as_deref().unwrap_or(&[]);
+        if self.profile.is_spec() {
+            spec_amounts(rows.iter().map(|r| &r.amount))?;
+            spec_no_duplicate_pairs(rows)?;
+            if s.protocol == PROTOCOL_02 || matches!(p.intent.as_str(), "" | "operate") {
+                spec_cover_holders(self, &s, rows, true, "SPEC-2")?;
+            }
+        }
+        // Protocol gate before quorum (AS-V02-1, AS-V04-1, Q-19).
+        if s.protocol == PROTOCOL_02 {
+            if !p.intent.is_empty() || p.version != 0 {
+                return Err(fail(
+                    "incorrect request: specified parameters are not supported in this protocol",
+                ));
+            }
+        } else if s.protocol == PROTOCOL_04 {
+            if p.version != s.version + 1 {
+                return Err(fail(format!(
+                    "incorrect app state: incorrect version: expected {}, got {}",
+                    s.version + 1,
+                    p.version
+                )));
+            }
+        } else {
+            return Err(fail(format!(
+                "incorrect app state: unsupported protocol: {}",
+                s.protocol
+            )));
+        }
+        let kind = match p.intent.as_str() {
+            "deposit" => "deposit",
+            "withdraw" => "withdrawal",
+            _ => "submit_state",
+        };
+        self.check_quorum(&s, &wallets, kind)?;
+        self.check_key_scope(&signers, &s, now)?;
+        // Unknown intents are reported only now, after quorum; "" is operate.
+        let intent = match p.intent.as_str() {
+            "" | "operate" => Intent::Operate,
+            "deposit" => Intent::Deposit,
+            "withdraw" => Intent::Withdraw,
+            other => {
+                return Err(fail(format!(
+                    "incorrect app state: unsupported intent: {other}"
+                )))
+            }
+        };
+        let changed = match intent {
+            Intent::Operate => {
+                self.operate(&s, rows)?;
+                Vec::new()
+            }
+            Intent::Deposit => self.deposit(&s, rows, &signers, now)?,
+            Intent::Withdraw => self.withdraw(&s, rows)?,
+        };
+        self.journal_session_fields(&s.id);
+        let stored = self.sessions.get_mut(&s.id).expect("open session");
+        stored.version += 1;
+        if let Some(d) = &p.session_data {
+            stored.session_data.clone_from(d);
+        }
+        stored.updated_ms = now;
+        let version = stored.version;
+        // AS-SUBMIT-1 step 8 / AS-NOTIF-4: service bu (deposit, withdraw), then asu.
+        service_bus(self, &changed, notes);
+        let stored = &self.sessions[&s.id];
+        notify::asu(&self.ledger, stored, notes);
+        Ok(short_response(&p.app_session_id, Status::Open, version))
+    }
+
+    /// AS-OP-1..3: each row *sets* its pair's balance; the sum is checked afterwards against the
+    /// pre-update totals.
+    fn operate(&mut self, s: &AppSession, rows: &[Row]) -> Result<(), Stop> {
+        let totals = self.ledger.totals(&s.id);
+        let mut sums: Vec<(String, Dec)> = Vec::new();
+        for row in rows {
+            if negative(&row.amount) {
+                return Err(negative_allocation(row));
+            }
+            if !s.is_participant(&row.participant) {
+                return Err(fail(format!(
+                    "allocation to non-participant {}",
+                    row.participant
+                )));
+            }
+            let current = self.session_balance(&s.id, &row.participant, &row.asset);
+            let diff = &row.amount - &current;
+            self.record(&s.id, &row.participant, &row.asset, &diff, None)?;
+            add_sum(&mut sums, &row.asset, &row.amount);
+        }
+        sum_check(
+            &totals,
+            &sums,
+            "incorrect operate request: non-zero allocations sum delta: ",
+        )
+    }
+
+    /// C of AS-DEP-1 / AS-WD-1: each row's current balance, read once before the walk;
+    /// non-participants read 0.
+    fn current_of(&self, s: &AppSession, rows: &[Row]) -> Vec<Dec> {
+        rows.iter()
+            .map(|r| {
+                if s.is_participant(&r.participant) {
+                    self.session_balance(&s.id, &r.participant, &r.asset)
+                } else {
+                    Dec::default()
+                }
+            })
+            .collect()
+    }
+
+    /// AS-DEP-1..2 (0.4): increases only, paid from the depositor's unified balance. Duplicate
+    /// rows deposit again against the stale C. Returns the depositors.
+    fn deposit(
+        &mut self,
+        s: &AppSession,
+        rows: &[Row],
+        signers: &[String],
+        now: u64,
+    ) -> Result<Vec<String>, Stop> {
+        let current = self.current_of(s, rows);
+        for (row, c) in rows.iter().zip(&current) {
+            if row.amount < *c {
+                return Err(fail(format!(
+                    "incorrect deposit request: decreased allocation for participant {}",
+                    row.participant
+                )));
+            }
+        }
+        let mut changed = Vec::new();
+        for (row, c) in rows.iter().zip(&current) {
+            if row.amount <= *c {
+                continue;
+            }
+            // Reachable only when C < 0 after Q-8.
+            if negative(&row.amount) {
+                return Err(negative_allocation(row));
+            }
+            if !s.is_participant(&row.participant) {
+                return Err(fail(format!(
+                    "allocation to non-participant {}",
+                    row.participant
+                )));
+            }
+            // guards, then signature, then balance, then session key.
+            self.channels.guard(&row.participant)?;
+            let vouch = self.keys.vouch(&row.participant, signers, now);
+            if vouch == Vouch::Missing {
+                return Err(fail(
+                    "incorrect deposit request: depositor signature is required",
+                ));
+            }
+            let delta = &row.amount - c;
+            if self.unified_balance(&row.participant, &row.asset) < delta {
+                return Err(fail(
+                    "incorrect deposit request: insufficient unified balance",
+                ));
+            }
+            let key = match vouch {
+                Vouch::Keys(keys) => {
+                    Some(self.pick_key(&keys, Some(&s.application), &row.asset, &delta, now)?)
+                }
+                _ => None,
+            };
+            let neg = -&delta;
+            self.record(
+                &row.participant,
+                &row.participant,
+                &row.asset,
+                &neg,
+                key.as_deref(),
+            )?;
+            self.record(&s.id, &row.participant, &row.asset, &delta, None)?;
+            self.next_tx_id();
+            push_unique(&mut changed, &row.participant);
+        }
+        if changed.is_empty() {
+            return Err(fail(
+                "incorrect deposit request: non-positive allocations sum delta",
+            ));
+        }
+        Ok(changed)
+    }
+
+    /// AS-WD-1 (0.4): decreases only, credited to unified balances; quorum is the only
+    /// signature rule. Duplicate rows withdraw again against the stale C.
+    fn withdraw(&mut self, s: &AppSession, rows: &[Row]) -> Result<Vec<String>, Stop> {
+        let current = self.current_of(s, rows);
+        for (row, c) in rows.iter().zip(&current) {
+            if row.amount > *c {
+                return Err(fail(format!(
+                    "incorrect withdrawal request: increased allocation for participant {}",
+                    row.participant
+                )));
+            }
+        }
+        let mut changed = Vec::new();
+        for (row, c) in rows.iter().zip(&current) {
+            if negative(&row.amount) {
+                return Err(negative_allocation(row));
+            }
+            if row.amount < *c {
+                let delta = c - &row.amount;
+                self.record(&row.participant, &row.participant, &row.asset, &delta, None)?;
+                let neg = -&delta;
+                self.record(&s.id, &row.participant, &row.asset, &neg, None)?;
+                self.next_tx_id();
+                push_unique(&mut changed, &row.participant);
+            }
+        }
+        if changed.is_empty() {
+            return Err(fail(
+                "incorrect withdrawal request: non-negative allocations sum delta",
+            ));
+        }
+        Ok(changed)
+    }
+}

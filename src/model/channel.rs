@@ -1,0 +1,112 @@
+//! Channels only as a harness hook: enough state to reach the guards AS-CHAN-1 and AS-CHAN-2
+//! and to fill the `channels` notification after auth (NOTIF-3).
+
+use super::amount::{self, Dec};
+use super::ledger::IsZeroValue;
+use super::outcome::ErrorSet;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelStatus {
+    Open,
+    Resizing,
+    Challenged,
+    Closed,
+}
+
+impl ChannelStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Open => "open",
+            ChannelStatus::Resizing => "resizing",
+            ChannelStatus::Challenged => "challenged",
+            ChannelStatus::Closed => "closed",
+        }
+    }
+}
+
+/// A channel row as far as the app-session guards look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    pub channel_id: String,
+    pub status: ChannelStatus,
+    pub raw_amount: Dec,
+}
+
+/// Channels by the exact `wallet` column string. The guards look the participant string up as
+/// written, so a lower-case participant never matches a checksummed channel wallet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Channels {
+    by_wallet: HashMap<String, Vec<Channel>>,
+}
+
+impl Channels {
+    pub fn add(&mut self, wallet: &str, channel: Channel) {
+        self.by_wallet
+            .entry(wallet.to_string())
+            .or_default()
+            .push(channel);
+    }
+
+    pub fn clear(&mut self, wallet: &str) {
+        self.by_wallet.remove(wallet);
+    }
+
+    pub fn of(&self, wallet: &str) -> &[Channel] {
+        self.by_wallet.get(wallet).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// AS-CHAN-1 then AS-CHAN-2. `{n}` counts every open or resizing channel, empty ones too.
+    pub fn guard(&self, wallet: &str) -> Result<(), ErrorSet> {
+        let chans = self.of(wallet);
+        if chans.is_empty() {
+            return Ok(());
+        }
+        if chans.iter().any(|c| c.status == ChannelStatus::Challenged) {
+            return Err(ErrorSet::one(format!(
+                "participant {wallet} has challenged channels, cannot execute operation"
+            )));
+        }
+        let live: Vec<&Channel> = chans
+            .iter()
+            .filter(|c| matches!(c.status, ChannelStatus::Open | ChannelStatus::Resizing))
+            .collect();
+        let total: Dec = live.iter().map(|c| &c.raw_amount).sum();
+        if !total.is_zero_value() {
+            return Err(ErrorSet::one(format!(
+                "operation denied: non-zero allocation in {} channel(s) detected owned by wallet {wallet}",
+                live.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The `channels` notification payload (NOTIF-3): open channels with `wallet` blank. Fields
+    /// the hook does not know (token, chain, adjudicator, …) are zero-valued.
+    pub fn notification_json(&self, wallet: &str) -> Value {
+        let list: Vec<Value> = self
+            .of(wallet)
+            .iter()
+            .filter(|c| c.status == ChannelStatus::Open)
+            .map(|c| {
+                json!({
+                    "channel_id": c.channel_id,
+                    "participant": wallet,
+                    "status": c.status.as_str(),
+                    "token": "",
+                    "wallet": "",
+                    "amount": amount::render(&c.raw_amount),
+                    "chain_id": 0,
+                    "adjudicator": "",
+                    "challenge": 0,
+                    "nonce": 0,
+                    "version": 0,
+                    "created_at": "",
+                    "updated_at": "",
+                })
+            })
+            .collect();
+        json!({ "channels": list })
+    }
+}

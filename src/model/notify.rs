@@ -1,0 +1,97 @@
+//! Notification payloads and recipients (AS-NOTIF-1..4, NOTIF-1..9), plus the normaliser that
+//! makes arrays Clearnode emits in no defined order comparable.
+
+use super::amount;
+use super::ledger::{account_key, Ledger};
+use super::outcome::{Notification, Recipient};
+use super::session::AppSession;
+use serde_json::{json, Value};
+
+/// The recipient's unified balances, every asset that ever had an entry (AS-NOTIF-2, AS-READ-3).
+pub fn balance_rows(ledger: &Ledger, account: &str, wallet: &str) -> Value {
+    let a = account_key(account);
+    let w = account_key(wallet);
+    let rows: Vec<Value> = ledger
+        .rows(&a, &w)
+        .map(|(asset, v)| json!({"asset": asset, "amount": amount::render(v)}))
+        .collect();
+    Value::Array(rows)
+}
+
+/// `bu` to a wallet string as written (a lower-case one reaches no connection, Q-17).
+pub fn bu(ledger: &Ledger, wallet: &str, group: u32) -> Notification {
+    Notification {
+        to: Recipient::Wallet(wallet.to_string()),
+        method: "bu",
+        params: json!({ "balance_updates": balance_rows(ledger, wallet, wallet) }),
+        group,
+    }
+}
+
+/// `asu` to every participant string in order, duplicates included (AS-NOTIF-3).
+pub fn asu(ledger: &Ledger, session: &AppSession, out: &mut Vec<Notification>) {
+    let mut allocations = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for p in &session.participants {
+        if seen.contains(&p.as_str()) {
+            continue;
+        }
+        seen.push(p);
+        for (asset, v) in ledger.rows(&session.id, &account_key(p)) {
+            if !ledger_zero(v) {
+                allocations
+                    .push(json!({"participant": p, "asset": asset, "amount": amount::render(v)}));
+            }
+        }
+    }
+    let payload = json!({
+        "app_session": session.record_json(false),
+        "participant_allocations": allocations,
+    });
+    for p in &session.participants {
+        out.push(Notification {
+            to: Recipient::Wallet(p.clone()),
+            method: "asu",
+            params: payload.clone(),
+            group: 0,
+        });
+    }
+}
+
+fn ledger_zero(v: &amount::Dec) -> bool {
+    use super::ledger::IsZeroValue;
+    v.is_zero_value()
+}
+
+/// `tr` with the transfer's transaction list (NOTIF-5).
+pub fn tr(wallet: &str, transactions: &Value) -> Notification {
+    Notification {
+        to: Recipient::Wallet(wallet.to_string()),
+        method: "tr",
+        params: json!({ "transactions": transactions }),
+        group: 0,
+    }
+}
+
+/// Sorts the arrays that Clearnode emits in no defined order (`balance_updates`,
+/// `ledger_balances`, `participant_allocations`), so a model value and a broker value compare
+/// equal when they hold the same rows. Apply to both sides before comparing.
+pub fn normalize_unordered(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if matches!(
+                    k.as_str(),
+                    "balance_updates" | "ledger_balances" | "participant_allocations"
+                ) {
+                    if let Value::Array(a) = x {
+                        a.sort_by_key(|e| e.to_string());
+                    }
+                }
+                normalize_unordered(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalize_unordered),
+        _ => {}
+    }
+}

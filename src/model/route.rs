@@ -1,0 +1,107 @@
+//! Which method names Clearnode v0.5.2 routes, and which need an authenticated connection
+//! (AUTH-1, WIRE-6). Routing comes before authentication, so anyone can probe it.
+
+/// How a routed method is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// No authentication needed (AUTH-1).
+    pub public: bool,
+    /// The model decides the full response; otherwise only routing and auth.
+    pub modelled: bool,
+    /// A `bu` to the caller follows the handler, successful or not (AS-NOTIF-2, NOTIF-4).
+    pub balance_middleware: bool,
+}
+
+const fn r(public: bool, modelled: bool, balance_middleware: bool) -> Route {
+    Route {
+        public,
+        modelled,
+        balance_middleware,
+    }
+}
+
+/// The route of `method` (exact, case-sensitive), or `None`: `unknown method: {method}`.
+pub fn route(method: &str) -> Option<Route> {
+    Some(match method {
+        "ping" | "get_app_definition" | "get_app_sessions" | "auth_request" | "auth_verify" => {
+            r(true, true, false)
+        }
+        "get_config"
+        | "get_assets"
+        | "get_channels"
+        | "get_ledger_entries"
+        | "get_ledger_transactions" => r(true, false, false),
+        "get_ledger_balances" | "get_session_keys" | "revoke_session_key" | "get_user_tag" => {
+            r(false, true, false)
+        }
+        "transfer" | "create_app_session" | "submit_app_state" | "close_app_session" => {
+            r(false, true, true)
+        }
+        "get_rpc_history" | "create_channel" | "resize_channel" | "close_channel" => {
+            r(false, false, false)
+        }
+        // Test mode only; routed but answered `test mode endpoints are disabled` otherwise.
+        "cleanup_session_key_cache" => r(false, false, false),
+        _ => return None,
+    })
+}
+
+/// `unknown method: {m}` (AS-GEN-4, WIRE-6).
+pub fn unknown_method(method: &str) -> String {
+    format!("unknown method: {method}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_1_public_and_private_methods() {
+        for m in [
+            "ping",
+            "get_config",
+            "get_assets",
+            "get_app_definition",
+            "get_app_sessions",
+            "get_channels",
+            "get_ledger_entries",
+            "get_ledger_transactions",
+            "auth_request",
+            "auth_verify",
+        ] {
+            assert!(route(m).unwrap().public, "{m}");
+        }
+        for m in [
+            "get_user_tag",
+            "get_ledger_balances",
+            "get_rpc_history",
+            "get_session_keys",
+            "revoke_session_key",
+            "create_channel",
+            "resize_channel",
+            "close_channel",
+            "transfer",
+            "create_app_session",
+            "submit_app_state",
+            "close_app_session",
+        ] {
+            assert!(!route(m).unwrap().public, "{m}");
+        }
+    }
+
+    #[test]
+    fn wire_6_unknown_methods_case_sensitive() {
+        for m in [
+            "PING",
+            "pong",
+            "auth_challenge",
+            "error",
+            "bu",
+            "message",
+            "",
+        ] {
+            assert!(route(m).is_none(), "{m}");
+        }
+        assert_eq!(unknown_method("PING"), "unknown method: PING");
+    }
+}

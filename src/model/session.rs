@@ -1,0 +1,124 @@
+//! The app-session record (AS-MODEL-2) and the JSON shapes it is shown in.
+
+use super::clock;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Open,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+/// One row of `app_sessions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSession {
+    pub id: String,
+    pub protocol: String,
+    pub application: String,
+    /// Request strings, in order, duplicates kept.
+    pub participants: Vec<String>,
+    pub weights: Vec<i64>,
+    /// The stored value: 0 became 100.
+    pub quorum: u64,
+    pub challenge: u64,
+    pub nonce: u64,
+    pub session_data: String,
+    pub version: u64,
+    pub status: Status,
+    pub created_ms: u64,
+    pub updated_ms: u64,
+    /// Creation order, for a stable order among equal `updated_at` values.
+    pub seq: u64,
+}
+
+pub const PROTOCOL_02: &str = "NitroRPC/0.2";
+pub const PROTOCOL_04: &str = "NitroRPC/0.4";
+
+impl AppSession {
+    pub fn is_participant(&self, p: &str) -> bool {
+        self.participants.iter().any(|x| x == p)
+    }
+
+    /// The weight map of AS-QUORUM-1: with duplicate participants the later index wins.
+    pub fn weight_of(&self, wallet: &str) -> Option<i64> {
+        self.participants
+            .iter()
+            .zip(&self.weights)
+            .rev()
+            .find(|(p, _)| *p == wallet)
+            .map(|(_, w)| *w)
+    }
+
+    /// The record as `get_app_sessions` (with `application`) or `asu` (always `""`, Q-13) shows it.
+    pub fn record_json(&self, with_application: bool) -> Value {
+        let mut v = json!({
+            "app_session_id": self.id,
+            "application": if with_application { self.application.as_str() } else { "" },
+            "status": self.status.as_str(),
+            "participants": self.participants,
+        });
+        let m = v.as_object_mut().expect("object literal");
+        if !self.session_data.is_empty() {
+            m.insert(
+                "session_data".into(),
+                Value::from(self.session_data.as_str()),
+            );
+        }
+        m.insert("protocol".into(), Value::from(self.protocol.as_str()));
+        m.insert("challenge".into(), Value::from(self.challenge));
+        m.insert("weights".into(), json!(self.weights));
+        m.insert("quorum".into(), Value::from(self.quorum));
+        m.insert("version".into(), Value::from(self.version));
+        m.insert("nonce".into(), Value::from(self.nonce));
+        m.insert(
+            "created_at".into(),
+            Value::from(clock::rfc3339(self.created_ms)),
+        );
+        m.insert(
+            "updated_at".into(),
+            Value::from(clock::rfc3339(self.updated_ms)),
+        );
+        v
+    }
+
+    /// `get_app_definition` (AS-READ-2): `application` is never filled.
+    pub fn definition_json(&self) -> Value {
+        json!({
+            "application": "",
+            "protocol": self.protocol,
+            "participants": self.participants,
+            "weights": self.weights,
+            "quorum": self.quorum,
+            "challenge": self.challenge,
+            "nonce": self.nonce,
+        })
+    }
+}
+
+/// The create/submit/close result: the shared response struct with three fields filled and the
+/// rest zero-valued (AS-CREATE-5, Q-12).
+pub fn short_response(id: &str, status: Status, version: u64) -> Value {
+    json!({
+        "app_session_id": id,
+        "application": "",
+        "status": status.as_str(),
+        "participants": null,
+        "protocol": "",
+        "challenge": 0,
+        "weights": null,
+        "quorum": 0,
+        "version": version,
+        "nonce": 0,
+        "created_at": "",
+        "updated_at": "",
+    })
+}
