@@ -10,5 +10,8 @@ pub mod client;
 pub mod crypto;
 pub mod engine;
 pub mod fuzzing;
+pub mod report;
+pub mod runner;
+pub mod vectors;
 pub mod model;
 pub mod wire;

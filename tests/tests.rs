@@ -9,5 +9,7 @@ mod cli;
 mod fuzz_corpus;
 #[path = "suite/kat.rs"]
 mod kat;
+#[path = "suite/report.rs"]
+mod report;
 #[path = "suite/util.rs"]
 mod util;

@@ -43,15 +43,45 @@ impl Shared {
     }
 }
 
+/// Harness hooks into a running embedded broker: what a ledger insert or a channel row is for
+/// Clearnode (runbook-clearnode.md), done on the model directly.
+#[derive(Clone)]
+pub struct Control(Arc<Mutex<Shared>>);
+
+impl Control {
+    pub fn fund(&self, wallet: &str, asset: &str, amount: &crate::model::Dec) {
+        self.0
+            .lock()
+            .expect("engine lock")
+            .engine
+            .model
+            .fund(wallet, asset, amount);
+    }
+
+    pub fn add_channel(&self, wallet: &str, channel: crate::model::Channel) {
+        self.0
+            .lock()
+            .expect("engine lock")
+            .engine
+            .model
+            .add_channel(wallet, channel);
+    }
+}
+
 /// A running broker; dropping the handle does not stop it, [`BrokerHandle::stop`] does.
 pub struct BrokerHandle {
     pub addr: SocketAddr,
     pub broker_address: String,
+    control: Control,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl BrokerHandle {
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+
     pub fn url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
@@ -73,6 +103,7 @@ pub async fn spawn(engine: Engine, addr: SocketAddr) -> std::io::Result<BrokerHa
         engine,
         outboxes: HashMap::new(),
     }));
+    let control = Control(shared.clone());
     let (stop_tx, mut stop_rx) = oneshot::channel();
     let task = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
@@ -91,11 +122,14 @@ pub async fn spawn(engine: Engine, addr: SocketAddr) -> std::io::Result<BrokerHa
     Ok(BrokerHandle {
         addr,
         broker_address,
+        control,
         stop: Some(stop_tx),
         task,
     })
 }
 
+// The signature is tungstenite's handshake `Callback`; the large error type is theirs.
+#[allow(clippy::result_large_err)]
 fn only_ws_path(request: &Request, response: Response) -> Result<Response, ErrorResponse> {
     if request.uri().path() == "/ws" {
         Ok(response)

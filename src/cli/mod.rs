@@ -1,9 +1,11 @@
 //! Command-line interface: arguments are parsed and validated here, then handed to the library.
 //! Exit codes: 0 conformant / success, 1 findings, 2 the harness could not run.
 
+pub mod certify;
 mod keys;
 pub mod serve;
 mod sign;
+mod vectors;
 
 use clap::{Parser, Subcommand};
 
@@ -36,8 +38,10 @@ pub struct Cli {
 pub enum Command {
     Sign(sign::SignArgs),
     Recover(sign::RecoverArgs),
+    Certify(certify::CertifyArgs),
     Keys(keys::KeysArgs),
     Serve(serve::ServeArgs),
+    Vectors(vectors::VectorsArgs),
 }
 
 /// Runs the CLI with the process's arguments and standard streams.
@@ -55,8 +59,10 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Sign(args) => sign::sign(&args, &mut stdin.lock(), &mut stdout),
         Command::Recover(args) => sign::recover(&args, &mut stdin.lock(), &mut stdout),
+        Command::Certify(args) => certify::certify(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Serve(args) => serve::serve(&args, &mut stdout),
+        Command::Vectors(args) => vectors::run(&args, &mut stdout),
     };
     match result {
         Ok(code) => code,

@@ -164,6 +164,25 @@ impl Connection {
         }
     }
 
+    /// Everything the broker queued on this connection so far: a `ping` (public, stateless,
+    /// API-1) comes back after every frame queued before it, because one connection's frames
+    /// are written in order (TRANS-7).
+    pub async fn sync(&mut self) -> Result<Vec<Received>, ClientError> {
+        let id = self.next_id();
+        let ping = crate::wire::encode_signed(
+            &crate::wire::encode_req(id, "ping", &serde_json::json!({}), now_ms()),
+            &[],
+        );
+        let x = self.exchange(&ping).await?;
+        if x.reply.frame.method != "pong" {
+            return Err(ClientError::Malformed {
+                text: x.reply.text,
+                why: crate::wire::WireError::NoPayload,
+            });
+        }
+        Ok(x.notifications)
+    }
+
     /// Collects notifications that arrive within `wait_ms` (for pushes after a reply, such as
     /// `channels` and `bu` after `auth_verify`, NOTIF-3).
     pub async fn drain(&mut self, wait_ms: u64) -> Result<Vec<Received>, ClientError> {

@@ -2,7 +2,7 @@
 //! sessions, user tags, the private-method middleware and `auth_request` / `auth_verify`.
 
 use super::amount::{self, DecimalError};
-use super::ledger::IsZeroValue;
+use super::ledger::{is_hex_address, IsZeroValue};
 use super::notify;
 use super::outcome::{
     Call, ConnId, ErrorSet, JwtClaims, Notification, Outcome, Recipient, JWT_PLACEHOLDER,
@@ -18,7 +18,7 @@ const CHALLENGE_TTL_MS: u64 = 5 * 60_000;
 /// drops them after 15 minutes, the latest a sweep can come (AUTH-9).
 const CHALLENGE_SWEEP_MS: u64 = 15 * 60_000;
 const MAX_CHALLENGES: usize = 1000;
-const AUTH_SESSION_TTL_MS: u64 = 24 * 3600_000;
+const AUTH_SESSION_TTL_MS: u64 = 24 * 3_600_000;
 const JWT_LIFETIME_S: u64 = 24 * 3600;
 /// JWT encoding fails for times after 9999-12-31T23:59:59Z (SK-3).
 const MAX_JWT_TIME_S: u64 = 253_402_300_799;
@@ -286,7 +286,17 @@ impl Model {
             return Err(fail("invalid challenge"));
         };
         let policy = stored.policy.clone();
-        let signer = call.auth.policy_signer.and_then(|f| f(&policy));
+        // Typed-data hashing fails (go-ethereum apitypes) for a non-address wallet or session
+        // key and for an empty domain name; that is decided here, recovery by the caller. An
+        // auth_request without `address` ends here too (live, FINDINGS.md item 6).
+        let hashable = is_hex_address(&policy.wallet)
+            && is_hex_address(&policy.session_key)
+            && !policy.application.is_empty();
+        let signer = if hashable {
+            call.auth.policy_signer.and_then(|f| f(&policy))
+        } else {
+            None
+        };
         let Some(signer) = signer else {
             return Err(fail("invalid signature"));
         };
@@ -323,7 +333,7 @@ impl Model {
         };
         let mut caps = Vec::with_capacity(policy.allowances.len());
         for a in &policy.allowances {
-            if !self.config.assets.iter().any(|x| *x == a.asset) {
+            if !self.config.assets.contains(&a.asset) {
                 return Err(fail(format!(
                     "unsupported token: asset '{}' is not supported",
                     a.asset
@@ -367,10 +377,12 @@ impl Model {
             .unwrap_or_else(|| JWT_PLACEHOLDER.to_string());
         out.jwt = Some(claims);
         self.switch_connection(call.conn, &wallet, out);
+        // Go struct order; the digest's AUTH-8 lists session_key before jwt_token, the live
+        // broker does not (FINDINGS.md item 3, QUIRKS-LIVE.md L-3).
         Ok(json!({
             "address": wallet,
-            "session_key": policy.session_key,
             "jwt_token": token,
+            "session_key": policy.session_key,
             "success": true,
         }))
     }

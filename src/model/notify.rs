@@ -28,7 +28,10 @@ pub fn bu(ledger: &Ledger, wallet: &str, group: u32) -> Notification {
     }
 }
 
-/// `asu` to every participant string in order, duplicates included (AS-NOTIF-3).
+/// `asu` to every participant string in order, duplicates included (AS-NOTIF-3). Non-zero
+/// means negative rows too (Q-8 leaves `"-100"`, seen live). Clearnode walks a Go map once per
+/// recipient, so each recipient's `participant_allocations` has its own order (live finding,
+/// QUIRKS-LIVE.md L-1): compare it as a multiset, per recipient.
 pub fn asu(ledger: &Ledger, session: &AppSession, out: &mut Vec<Notification>) {
     let mut allocations = Vec::new();
     let mut seen: Vec<&str> = Vec::new();

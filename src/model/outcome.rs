@@ -47,6 +47,13 @@ impl<'a> Call<'a> {
     }
 }
 
+/// Recovers the wallet that signed a policy (AUTH-7 step 2).
+pub type PolicySigner<'a> = &'a dyn Fn(&Policy) -> Option<String>;
+/// Verifies a JWT's signature and returns its claims (AUTH-10).
+pub type JwtVerifier<'a> = &'a dyn Fn(&str) -> Option<JwtClaims>;
+/// Signs JWT claims (AUTH-11).
+pub type JwtSigner<'a> = &'a dyn Fn(&JwtClaims) -> String;
+
 /// Inputs of the auth methods that come from outside the model (randomness and signatures).
 #[derive(Clone, Copy, Default)]
 pub struct AuthInputs<'a> {
@@ -55,12 +62,12 @@ pub struct AuthInputs<'a> {
     /// AUTH-7 step 2: the EIP-55 address recovered from `sig[0]` over the EIP-712 digest of the
     /// stored policy, or `None` when hashing or recovery fails (`invalid signature`). Use
     /// [`crate::model::Model::challenge_policy`] to get the policy first if that suits better.
-    pub policy_signer: Option<&'a dyn Fn(&Policy) -> Option<String>>,
+    pub policy_signer: Option<PolicySigner<'a>>,
     /// AUTH-10: checks a JWT's signature and returns its claims (`None`: `invalid JWT token`).
     /// Expiry, not-before and issuer are checked by the model against `now_ms`.
-    pub jwt_verifier: Option<&'a dyn Fn(&str) -> Option<JwtClaims>>,
+    pub jwt_verifier: Option<JwtVerifier<'a>>,
     /// Signs the claims of a successful signature auth; `None`: [`JWT_PLACEHOLDER`] is returned.
-    pub jwt_signer: Option<&'a dyn Fn(&JwtClaims) -> String>,
+    pub jwt_signer: Option<JwtSigner<'a>>,
 }
 
 /// Stands in for `jwt_token` when no signer was supplied.

@@ -201,7 +201,7 @@ mod tests {
             } else if key_is(k, "n") {
                 uint(&mut p.n, v, u64::MAX)
             } else if key_is(k, "w") {
-                slice(&mut p.w, v, |e, v| int64(e, v))
+                slice(&mut p.w, v, int64)
             } else if key_is(k, "d") {
                 decimal(&mut p.d, v)
             } else if key_is(k, "session") {

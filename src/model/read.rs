@@ -91,7 +91,7 @@ impl Model {
             .filter(|s| participant.is_empty() || s.is_participant(&participant))
             .filter(|s| status.is_empty() || s.status.as_str() == status)
             .collect();
-        list.sort_by(|a, b| (b.updated_ms, b.seq).cmp(&(a.updated_ms, a.seq)));
+        list.sort_by_key(|s| std::cmp::Reverse((s.updated_ms, s.seq)));
         if ascending {
             list.reverse();
         }

@@ -306,7 +306,7 @@ impl Model {
             .values()
             .filter(|r| r.wallet == caller && !r.expired(now))
             .collect();
-        keys.sort_by(|a, b| b.id.cmp(&a.id));
+        keys.sort_by_key(|k| std::cmp::Reverse(k.id));
         let take = if limit == 0 {
             usize::MAX
         } else {

@@ -160,8 +160,8 @@ fn as_notif_3_asu_payload_after_worked_step_4() {
             "participants": [A, B], "session_data": "s", "protocol": "NitroRPC/0.4", "challenge": 86400,
             "weights": [50, 50], "quorum": 100, "version": 2, "nonce": 1, "created_at": t, "updated_at": u},
             "participant_allocations": [
-                {"participant": A, "asset": "usdc", "amount": "30"},
-                {"participant": B, "asset": "usdc", "amount": "120"}]})
+                {"participant": B, "asset": "usdc", "amount": "120"},
+                {"participant": A, "asset": "usdc", "amount": "30"}]})
     );
 }
 

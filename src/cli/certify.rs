@@ -1,0 +1,255 @@
+//! `nitrocert certify`: the main job. Replays the golden vectors on a broker and writes a
+//! report a vendor can publish.
+
+use super::serve::build_engine;
+use super::{CliError, EXIT_FINDINGS, EXIT_OK};
+use crate::broker;
+use crate::client::{now_ms, Connection, Limits};
+use crate::crypto::identity::{derive, Role};
+use crate::crypto::SecretKey;
+use crate::model::Profile;
+use crate::report::{CaseReport, Class, RunReport};
+use crate::runner::{self, known::KnownDivergences, ChannelHook, Funding, Progress, RunConfig, Target};
+use crate::vectors::{self, Vector};
+use crate::wire::{encode_req, encode_signed};
+use clap::Args;
+use serde_json::json;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+#[command(
+    about = "Certify a broker: replay the golden vectors and write a conformance report",
+    long_about = "Replays every golden vector on a broker with fresh test wallets per case, \
+re-signed with fresh timestamps, and compares every reply, every notification and the books \
+(balances read back after every step, invariants checked) with the reference model.\n\n\
+Without --endpoint it starts the embedded reference broker in-process and certifies it. With \
+--endpoint it certifies that broker; tell it how to fund test wallets (--fund-cmd or \
+--funder-key) and, for channel cases, how to give a wallet a channel (--channel-cmd).\n\n\
+Writes report.json, junit.xml, report.md and report.html into --out. Exit code 0: conformant; \
+1: findings (FAIL, ERROR or XPASS); 2: the harness could not run.",
+    after_help = "Examples:\n  \
+nitrocert certify                                   # the embedded broker, clearnode-0.5.2 profile\n  \
+nitrocert certify --profile spec\n  \
+nitrocert certify --endpoint ws://127.0.0.1:8000/ws \\\n    \
+--fund-cmd 'adapters/clearnode/fund.sh {wallet} {asset} {amount}' \\\n    \
+--channel-cmd 'adapters/clearnode/channel.sh {wallet} {status} {amount}' \\\n    \
+--known reports/clearnode-v0.5.2/known-divergences.json --name clearnode-v0.5.2"
+)]
+pub struct CertifyArgs {
+    /// The broker's WebSocket URL; default: the embedded reference broker, in-process.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// What the broker is held to: `clearnode-0.5.2` (bug-compatible) or `spec`.
+    #[arg(long, default_value = "clearnode-0.5.2", value_parser = ["clearnode-0.5.2", "spec"])]
+    pub profile: String,
+    /// Vector files or folders (default: vectors/).
+    #[arg(long = "vectors", value_name = "PATH")]
+    pub vectors: Vec<PathBuf>,
+    /// Report folder (default: reports/<name>/<profile>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Name of the target in reports (default: `embedded`, or the endpoint's host:port).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seed of the fresh test identities (the same seed gives the same keys and signatures).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Funding command, with {wallet} {asset} {amount} placeholders.
+    #[arg(long, value_name = "COMMAND")]
+    pub fund_cmd: Option<String>,
+    /// Fund test wallets by `transfer` from this funded wallet (private key hex).
+    #[arg(long, value_name = "HEX")]
+    pub funder_key: Option<String>,
+    /// Channel command, with {wallet} {status} {amount} placeholders.
+    #[arg(long, value_name = "COMMAND")]
+    pub channel_cmd: Option<String>,
+    /// Known-divergence file (JSON: {"cases": {"<case id>": {"class": "FAIL", "reason": "Q-1 …"}}}).
+    #[arg(long, value_name = "FILE")]
+    pub known: Option<PathBuf>,
+    /// Longest wait for one reply, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    pub timeout_ms: u64,
+}
+
+/// Loads vector files from files and folders, sorted by id.
+pub fn load_vectors(paths: &[PathBuf]) -> Result<Vec<Vector>, CliError> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("vectors")]
+    } else {
+        paths.to_vec()
+    };
+    let mut out = Vec::new();
+    for path in &paths {
+        let files = if path.is_dir() {
+            vectors::files(path)
+                .map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?
+        } else {
+            vec![path.clone()]
+        };
+        for file in files {
+            out.push(vectors::load(&file).map_err(CliError::Input)?);
+        }
+    }
+    if out.is_empty() {
+        return Err(CliError::Input(format!("no vectors found in {paths:?}")));
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    noted: usize,
+}
+
+impl Progress for Bar {
+    fn case_done(&mut self, done: usize, total: usize, report: &CaseReport) {
+        let worth_a_line = !matches!(report.class, Class::Pass | Class::Informational | Class::Skip | Class::Xfail);
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(done as u64);
+                if worth_a_line {
+                    bar.println(format!("{:<13} {}", report.class.name(), report.id));
+                }
+            }
+            None => {
+                if worth_a_line {
+                    eprintln!("{:<13} {}", report.class.name(), report.id);
+                }
+                if done == total || done >= self.noted + 50 {
+                    eprintln!("… {done}/{total} cases");
+                    self.noted = done;
+                }
+            }
+        }
+    }
+}
+
+fn write_reports(report: &RunReport, out: &Path) -> Result<(), CliError> {
+    // TEMPORARY until the report writers land: report.json only.
+    std::fs::create_dir_all(out)?;
+    let text = serde_json::to_string_pretty(report).expect("serializable");
+    std::fs::write(out.join("report.json"), text)
+        .map_err(|e| CliError::Input(format!("cannot write the report into {}: {e}", out.display())))
+}
+
+/// Checks that the endpoint speaks NitroRPC before spending time on cases: `get_config`.
+async fn preflight(url: &str, limits: &Limits) -> Result<Option<String>, CliError> {
+    let mut conn = Connection::connect(url, limits.clone())
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let req = encode_req(1, "get_config", &json!({}), now_ms());
+    let x = conn
+        .exchange(&encode_signed(&req, &[]))
+        .await
+        .map_err(|e| CliError::Input(format!("{url} does not answer get_config: {e}")))?;
+    conn.close().await;
+    Ok(x.reply.frame.params["broker_address"].as_str().map(str::to_string))
+}
+
+pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError> {
+    let profile = Profile::from_name(&args.profile).expect("clap checked the name");
+    let vectors = load_vectors(&args.vectors)?;
+    let known = match &args.known {
+        Some(path) => KnownDivergences::load(path).map_err(CliError::Input)?,
+        None => KnownDivergences::default(),
+    };
+    let limits = Limits {
+        reply_timeout_ms: args.timeout_ms,
+        ..Limits::default()
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let (target, embedded) = match &args.endpoint {
+            None => {
+                let engine = build_engine(profile, &["usdc".to_string()], &[], derive(args.seed, Role::Broker, 0), args.seed);
+                let handle = broker::spawn(engine, "127.0.0.1:0".parse().expect("an address"))
+                    .await
+                    .map_err(|e| CliError::Input(format!("cannot start the embedded broker: {e}")))?;
+                let control = handle.control();
+                let target = Target {
+                    name: args.name.clone().unwrap_or_else(|| "embedded".into()),
+                    url: handle.url(),
+                    funding: Funding::Embedded(control.clone()),
+                    channels: ChannelHook::Embedded(control),
+                    limits: limits.clone(),
+                };
+                (target, Some(handle))
+            }
+            Some(url) => {
+                let funding = match (&args.fund_cmd, &args.funder_key) {
+                    (Some(_), Some(_)) => {
+                        return Err(CliError::Input("give --fund-cmd or --funder-key, not both".into()))
+                    }
+                    (Some(cmd), None) => Funding::Command(cmd.clone()),
+                    (None, Some(hex)) => Funding::Funder(runner::funder::Funder::new(
+                        SecretKey::from_hex(hex).map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
+                    )),
+                    (None, None) => Funding::None,
+                };
+                let name = args.name.clone().unwrap_or_else(|| {
+                    url.trim_start_matches("ws://")
+                        .trim_start_matches("wss://")
+                        .split('/')
+                        .next()
+                        .unwrap_or("target")
+                        .replace(':', "-")
+                });
+                let target = Target {
+                    name,
+                    url: url.clone(),
+                    funding,
+                    channels: args
+                        .channel_cmd
+                        .clone()
+                        .map(ChannelHook::Command)
+                        .unwrap_or(ChannelHook::None),
+                    limits: limits.clone(),
+                };
+                (target, None)
+            }
+        };
+        let broker_address = preflight(&target.url, &limits).await?;
+        let out_dir = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("reports").join(&target.name).join(profile.name()));
+        let config = RunConfig {
+            target,
+            profile,
+            seed: args.seed,
+            known,
+            broker_address,
+        };
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(vectors.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {elapsed}")
+                    .expect("a valid template"),
+            );
+            bar
+        });
+        let mut progress = Bar { bar, noted: 0 };
+        let report = runner::run(&config, &vectors, &mut progress).await;
+        if let Some(bar) = &progress.bar {
+            bar.finish_and_clear();
+        }
+        if let Some(handle) = embedded {
+            handle.stop().await;
+        }
+        write_reports(&report, &out_dir)?;
+        let s = &report.summary;
+        writeln!(
+            out,
+            "{}: {} against {} ({}): {} cases, {} pass, {} informational, {} non-strict, {} fail, {} error, {} skip, {} xfail, {} xpass",
+            if s.conformant() { "CONFORMANT" } else { "NOT CONFORMANT" },
+            config.target.name,
+            config.profile,
+            config.target.url,
+            s.total, s.pass, s.informational, s.non_strict, s.fail, s.error, s.skip, s.xfail, s.xpass
+        )?;
+        writeln!(out, "report: {}", out_dir.join("report.md").display())?;
+        Ok(if runner::exit_code(&report) == 0 { EXIT_OK } else { EXIT_FINDINGS })
+    })
+}

@@ -1,0 +1,206 @@
+//! Reading a broker's books back after every step: unified balances per wallet
+//! (`get_ledger_balances`), sessions (`get_app_sessions`), and each wallet's share of each
+//! session (`get_ledger_balances` with `account_id`, Q-14). A broker that answers right but
+//! books wrong is caught here.
+
+use super::case::CaseError;
+use crate::client::{now_ms, AuthRequest, Connection};
+use crate::crypto::SecretKey;
+use crate::model::amount::{parse_decimal, render};
+use crate::model::invariants::{SessionSnapshot, Snapshot};
+use crate::model::Dec;
+use crate::vectors::format::{SessionState, State};
+use crate::wire::{encode_req, encode_signed};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The application observers register their own keys under, so they never replace a case's
+/// keys (one key per wallet and application, SK-2).
+pub const OBSERVER_APPLICATION: &str = "nitrocert-observer";
+
+/// One read-only connection per wallet of the case.
+pub struct Observers {
+    /// wallet name → (address, connection)
+    pub conns: BTreeMap<String, (String, Connection)>,
+}
+
+impl Observers {
+    /// Opens and authenticates an observer for `wallet`, by JWT when one is known (no challenge
+    /// spent, no key touched, AUTH-10), else with a signature and a key of its own application.
+    pub async fn add(
+        &mut self,
+        url: &str,
+        limits: &crate::client::Limits,
+        name: &str,
+        wallet: &SecretKey,
+        jwt: Option<&str>,
+        observer_key: &SecretKey,
+    ) -> Result<(), CaseError> {
+        let mut conn = Connection::connect(url, limits.clone()).await?;
+        let ok = match jwt {
+            Some(token) => {
+                let id = conn.next_id();
+                let req = encode_req(id, "auth_verify", &json!({ "jwt": token }), now_ms());
+                let x = conn.exchange(&encode_signed(&req, &[])).await?;
+                x.reply.frame.method == "auth_verify"
+            }
+            None => {
+                let auth = conn
+                    .authenticate(
+                        wallet,
+                        &AuthRequest {
+                            session_key: observer_key.address(),
+                            application: OBSERVER_APPLICATION.into(),
+                            scope: "observer".into(),
+                            expires_at: now_ms() / 1000 + 24 * 3600,
+                            allowances: vec![],
+                        },
+                        now_ms(),
+                    )
+                    .await?;
+                auth.error.is_none()
+            }
+        };
+        if !ok {
+            return Err(CaseError::Setup(format!(
+                "the observer of {name} could not authenticate"
+            )));
+        }
+        self.conns
+            .insert(name.to_string(), (wallet.address(), conn));
+        Ok(())
+    }
+
+    async fn call(conn: &mut Connection, method: &str, params: Value) -> Result<Value, CaseError> {
+        let id = conn.next_id();
+        let req = encode_req(id, method, &params, now_ms());
+        let reply = conn.exchange(&encode_signed(&req, &[])).await?.reply;
+        if let Some(error) = reply.frame.error_message() {
+            return Err(CaseError::Observe(format!("{method}: {error}")));
+        }
+        Ok(reply.frame.params)
+    }
+
+    fn rows(value: &Value) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for row in value["ledger_balances"].as_array().into_iter().flatten() {
+            let asset = row["asset"].as_str().unwrap_or_default().to_string();
+            let amount = match &row["amount"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let amount = parse_decimal(&amount).map(|d| render(&d)).unwrap_or(amount);
+            if amount != "0" {
+                out.insert(asset, amount);
+            }
+        }
+        out
+    }
+
+    /// Reads the books. `sessions` are the ids the model knows of; sessions the broker lists
+    /// for the case's wallets are added.
+    pub async fn read(&mut self, sessions: &[String]) -> Result<State, CaseError> {
+        let mut state = State::default();
+        let mut ids: Vec<String> = sessions.to_vec();
+        let mut listed: BTreeMap<String, (String, u64)> = BTreeMap::new();
+        for (name, (address, conn)) in self.conns.iter_mut() {
+            let rows = Self::rows(&Self::call(conn, "get_ledger_balances", json!({})).await?);
+            if !rows.is_empty() {
+                state.unified.insert(name.clone(), rows);
+            }
+            let list = Self::call(
+                conn,
+                "get_app_sessions",
+                json!({"participant": address, "limit": 100}),
+            )
+            .await?;
+            for s in list["app_sessions"].as_array().into_iter().flatten() {
+                let id = s["app_session_id"].as_str().unwrap_or_default().to_string();
+                let status = s["status"].as_str().unwrap_or_default().to_string();
+                let version = s["version"].as_u64().unwrap_or(0);
+                if !ids.contains(&id) {
+                    ids.push(id.clone());
+                }
+                listed.insert(id, (status, version));
+            }
+        }
+        // Sessions the model knows but the participant filter missed (lower-case participants,
+        // look them up in the newest sessions of the broker.
+        if ids.iter().any(|id| !listed.contains_key(id)) {
+            if let Some((_, (_, conn))) = self.conns.iter_mut().next() {
+                let list = Self::call(conn, "get_app_sessions", json!({"limit": 100})).await?;
+                for s in list["app_sessions"].as_array().into_iter().flatten() {
+                    let id = s["app_session_id"].as_str().unwrap_or_default().to_string();
+                    if ids.contains(&id) {
+                        listed.insert(
+                            id,
+                            (
+                                s["status"].as_str().unwrap_or_default().to_string(),
+                                s["version"].as_u64().unwrap_or(0),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for id in ids {
+            let Some((status, version)) = listed.get(&id).cloned() else {
+                continue;
+            };
+            let mut balances = BTreeMap::new();
+            for (name, (_, conn)) in self.conns.iter_mut() {
+                let rows =
+                    Self::rows(&Self::call(conn, "get_ledger_balances", json!({"account_id": id})).await?);
+                if !rows.is_empty() {
+                    balances.insert(name.clone(), rows);
+                }
+            }
+            state.sessions.push(SessionState {
+                app_session_id: id,
+                status,
+                version,
+                balances,
+            });
+        }
+        state.sessions.sort_by(|a, b| a.app_session_id.cmp(&b.app_session_id));
+        Ok(state)
+    }
+
+    pub async fn close(self) {
+        for (_, (_, conn)) in self.conns {
+            conn.close().await;
+        }
+    }
+}
+
+/// The invariant checker's view of a [`State`].
+pub fn snapshot(state: &State, funded: &BTreeMap<String, Dec>) -> Snapshot {
+    let dec = |s: &String| parse_decimal(s).unwrap_or_default();
+    let mut snap = Snapshot {
+        funded: funded.clone(),
+        ..Snapshot::default()
+    };
+    for (wallet, rows) in &state.unified {
+        for (asset, amount) in rows {
+            snap.unified
+                .insert((wallet.clone(), asset.clone()), dec(amount));
+        }
+    }
+    for s in &state.sessions {
+        let mut balances = BTreeMap::new();
+        for (wallet, rows) in &s.balances {
+            for (asset, amount) in rows {
+                balances.insert((wallet.clone(), asset.clone()), dec(amount));
+            }
+        }
+        snap.sessions.insert(
+            s.app_session_id.clone(),
+            SessionSnapshot {
+                version: s.version,
+                status: s.status.clone(),
+                balances,
+            },
+        );
+    }
+    snap
+}

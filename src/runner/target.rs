@@ -1,0 +1,146 @@
+//! The broker under test and the hooks that prepare it: how its wallets get funds and its
+//! channels get state when the harness does not own its database (lnprototest's runner hooks).
+
+use crate::broker::Control;
+use crate::client::Limits;
+use crate::model::amount::parse_decimal;
+use crate::model::{Channel, ChannelStatus};
+use std::time::Duration;
+
+/// How test wallets get unified balances.
+#[derive(Clone)]
+pub enum Funding {
+    /// The embedded broker: credit the model directly.
+    Embedded(Control),
+    /// A shell command with `{wallet}`, `{asset}`, `{amount}` placeholders (for Clearnode:
+    /// `adapters/clearnode/fund.sh {wallet} {asset} {amount}`).
+    Command(String),
+    /// `transfer` from this funded wallet (API-12); it must hold no channel funds.
+    Funder(super::funder::Funder),
+    /// No way to fund: cases that need balances are skipped.
+    None,
+}
+
+/// How a wallet gets a channel (AS-CHAN-1/2).
+#[derive(Clone)]
+pub enum ChannelHook {
+    Embedded(Control),
+    /// A shell command with `{wallet}`, `{status}`, `{amount}` placeholders.
+    Command(String),
+    None,
+}
+
+/// A broker to certify.
+#[derive(Clone)]
+pub struct Target {
+    /// A short name for reports (`embedded`, `clearnode-v0.5.2`, …).
+    pub name: String,
+    pub url: String,
+    pub funding: Funding,
+    pub channels: ChannelHook,
+    pub limits: Limits,
+}
+
+/// Quotes a value for `sh -c`.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+fn fill_template(template: &str, values: &[(&str, &str)]) -> String {
+    let mut command = template.to_string();
+    for (name, value) in values {
+        command = command.replace(&format!("{{{name}}}"), &shell_quote(value));
+    }
+    command
+}
+
+async fn run_command(command: &str) -> Result<(), String> {
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .kill_on_drop(true)
+        .output();
+    match tokio::time::timeout(Duration::from_secs(60), child).await {
+        Err(_) => Err(format!("`{command}` did not finish within 60 s")),
+        Ok(Err(e)) => Err(format!("`{command}` could not start: {e}")),
+        Ok(Ok(out)) if out.status.success() => Ok(()),
+        Ok(Ok(out)) => Err(format!(
+            "`{command}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+    }
+}
+
+impl Target {
+    /// Credits `amount` of `asset` to `wallet` through the funding hook.
+    pub async fn fund(&self, wallet: &str, asset: &str, amount: &str) -> Result<(), String> {
+        match &self.funding {
+            Funding::Embedded(control) => {
+                let value = parse_decimal(amount).map_err(|e| format!("amount {amount}: {e:?}"))?;
+                control.fund(wallet, asset, &value);
+                Ok(())
+            }
+            Funding::Command(template) => {
+                run_command(&fill_template(
+                    template,
+                    &[("wallet", wallet), ("asset", asset), ("amount", amount)],
+                ))
+                .await
+            }
+            Funding::Funder(funder) => funder.transfer(&self.url, &self.limits, wallet, asset, amount).await,
+            Funding::None => Err("the target has no funding hook (--fund-cmd or --funder-key)".into()),
+        }
+    }
+
+    pub fn supports_channels(&self) -> bool {
+        !matches!(self.channels, ChannelHook::None)
+    }
+
+    /// Gives `wallet` a channel in `status` holding `amount`.
+    pub async fn channel(&self, wallet: &str, status: &str, amount: &str) -> Result<(), String> {
+        match &self.channels {
+            ChannelHook::Embedded(control) => {
+                let status = match status {
+                    "open" => ChannelStatus::Open,
+                    "challenged" => ChannelStatus::Challenged,
+                    "resizing" => ChannelStatus::Resizing,
+                    other => return Err(format!("unknown channel status {other}")),
+                };
+                let raw_amount = parse_decimal(amount).map_err(|e| format!("{e:?}"))?;
+                control.add_channel(
+                    wallet,
+                    Channel {
+                        channel_id: crate::crypto::to_hex(crate::crypto::keccak256(
+                            format!("{wallet}/{status:?}/{amount}").as_bytes(),
+                        )),
+                        status,
+                        raw_amount,
+                    },
+                );
+                Ok(())
+            }
+            ChannelHook::Command(template) => {
+                run_command(&fill_template(
+                    template,
+                    &[("wallet", wallet), ("status", status), ("amount", amount)],
+                ))
+                .await
+            }
+            ChannelHook::None => Err("the target has no channel hook (--channel-cmd)".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_shell_quoted() {
+        assert_eq!(
+            fill_template("fund {wallet} {amount}", &[("wallet", "0xA"), ("amount", "1'; rm")]),
+            "fund '0xA' '1'\\''; rm'"
+        );
+    }
+}

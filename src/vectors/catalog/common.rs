@@ -1,0 +1,248 @@
+//! Shared pieces of the catalogue: the usual two-party setup, protocol variants, hand-built
+//! (raw) frames for inputs the request builder cannot express, and in-script checks of the
+//! model's answer against the digests' exact strings (the catalogue is a second reading of the
+//! spec, not a copy of the model).
+
+use crate::model::Profile;
+use crate::vectors::build::{create, definition, row, session_id, submit_v02, submit_v04};
+use crate::vectors::coverage::{V02, V04};
+use crate::vectors::format::{Action, ExpectOrSame, Response};
+use crate::vectors::recorder::{identity_key, Recorder, START_MS};
+use crate::vectors::Case;
+use serde_json::Value;
+
+/// Both protocol versions, in a stable order.
+pub const PROTOCOLS: [&str; 2] = [V02, V04];
+
+/// The short tag of a protocol for case ids: `v02` or `v04`.
+pub fn tag(protocol: &str) -> &'static str {
+    if protocol == V02 {
+        "v02"
+    } else {
+        "v04"
+    }
+}
+
+/// One case per protocol, ids suffixed `-v02` / `-v04`.
+pub fn per_protocol(make: impl Fn(&'static str) -> Case) -> Vec<Case> {
+    PROTOCOLS.iter().map(|p| make(p)).collect()
+}
+
+/// `<area>/<name>-<v02|v04>`.
+pub fn vid(area: &str, name: &str, protocol: &str) -> String {
+    format!("{area}/{name}-{}", tag(protocol))
+}
+
+/// A and B, each with an authenticated connection (root session key) and 1000 usdc.
+pub fn pair(r: &mut Recorder) -> (String, String) {
+    let a = r.participant("A");
+    let b = r.participant("B");
+    r.fund("A", "usdc", "1000");
+    r.fund("B", "usdc", "1000");
+    (a, b)
+}
+
+/// An open two-party session and what scripts need to address it.
+pub struct Open {
+    pub a: String,
+    pub b: String,
+    pub sid: String,
+    pub def: Value,
+}
+
+impl Open {
+    /// Rows `[A x, B y]` in usdc.
+    pub fn rows(&self, x: &str, y: &str) -> Vec<Value> {
+        vec![row(&self.a, "usdc", x), row(&self.b, "usdc", y)]
+    }
+}
+
+/// [`pair`], then a session (application `app`, weights 50/50, quorum 100, nonce 1) created
+/// with A `x` and B `y` usdc, signed by A and B. The create must succeed.
+pub fn open(r: &mut Recorder, protocol: &str, x: &str, y: &str) -> Open {
+    let (a, b) = pair(r);
+    open_with(r, protocol, a, b, &[50, 50], 100, x, y)
+}
+
+/// A session between existing participants A and B with the given weights and quorum.
+#[allow(clippy::too_many_arguments)]
+pub fn open_with(
+    r: &mut Recorder,
+    protocol: &str,
+    a: String,
+    b: String,
+    weights: &[i64],
+    quorum: u64,
+    x: &str,
+    y: &str,
+) -> Open {
+    let def = definition("app", protocol, &[&a, &b], weights, quorum, 1);
+    let sid = session_id(&def);
+    let s = Open { a, b, sid, def };
+    let params = create(s.def.clone(), s.rows(x, y), None);
+    r.request("A", "create_app_session", params, &["A", "B"]);
+    want_ok(r);
+    s
+}
+
+/// An operate submit (0.4: intent `operate` with `version`; 0.2: neither).
+pub fn operate(protocol: &str, sid: &str, version: u64, rows: Vec<Value>) -> Value {
+    if protocol == V02 {
+        submit_v02(sid, rows)
+    } else {
+        submit_v04(sid, "operate", version, rows)
+    }
+}
+
+// ----- checks ---------------------------------------------------------------------------------
+
+/// The last step's expected response under the recorder's profile.
+fn last_response(r: &Recorder) -> Response {
+    let step = r.steps.last().expect("a step was recorded");
+    match step.expect.get(r.profile.name()) {
+        Some(ExpectOrSame::Expect(e)) => e.response.clone(),
+        other => panic!("no expectation for {}: {other:?}", r.profile),
+    }
+}
+
+/// Under the clearnode profile, the last step must have succeeded.
+pub fn want_ok(r: &Recorder) {
+    if r.profile != Profile::Clearnode052 {
+        return;
+    }
+    match last_response(r) {
+        Response::Ok { .. } => {}
+        other => panic!("step {} expected success, model says {other:?}", r.steps.len()),
+    }
+}
+
+/// Under the clearnode profile, the last step must fail with exactly `text` (the digest's
+/// string), and the model must not allow any other text.
+pub fn want_err(r: &Recorder, text: &str) {
+    want_one_of(r, &[text]);
+}
+
+/// Under the clearnode profile, the last step must fail with one of `texts`, and the
+/// model's alternatives must be exactly these.
+pub fn want_one_of(r: &Recorder, texts: &[&str]) {
+    if r.profile != Profile::Clearnode052 {
+        return;
+    }
+    match last_response(r) {
+        Response::Error { one_of, .. } => {
+            let mut got: Vec<&str> = one_of.iter().map(String::as_str).collect();
+            let mut want = texts.to_vec();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "step {}: model error texts differ from the digest", r.steps.len());
+        }
+        other => panic!("step {} expected {texts:?}, model says {other:?}", r.steps.len()),
+    }
+}
+
+/// Under the clearnode profile, the last step must fail with a text starting with `prefix`.
+pub fn want_err_prefix(r: &Recorder, prefix: &str) {
+    if r.profile != Profile::Clearnode052 {
+        return;
+    }
+    match last_response(r) {
+        Response::Error { one_of, prefixes, .. } => assert!(
+            one_of.iter().chain(prefixes.iter()).any(|t| t.starts_with(prefix)),
+            "step {}: {one_of:?} / {prefixes:?} do not start with {prefix:?}",
+            r.steps.len()
+        ),
+        other => panic!("step {} expected {prefix:?}…, model says {other:?}", r.steps.len()),
+    }
+}
+
+/// Under the spec profile, the last step must be rejected (a SPEC-* rejection or any error).
+pub fn want_spec_reject(r: &Recorder) {
+    if r.profile != Profile::Spec {
+        return;
+    }
+    assert!(
+        matches!(last_response(r), Response::Error { .. }),
+        "step {}: the spec profile accepts it",
+        r.steps.len()
+    );
+}
+
+/// Under the clearnode profile, the last step produced no reply (an empty frame).
+pub fn want_no_reply(r: &Recorder) {
+    if r.profile != Profile::Clearnode052 {
+        return;
+    }
+    assert_eq!(last_response(r), Response::None, "step {}", r.steps.len());
+}
+
+// ----- raw frames -----------------------------------------------------------------------------
+
+/// The recorder's clock for the next step (no `advance` used before it): every step, channel
+/// hooks included, moves the clock by 1000 ms.
+pub fn now_ms(r: &Recorder) -> u64 {
+    START_MS + r.steps.len() as u64 * 1000
+}
+
+/// A `req` array text `[id,"method",<params_text>,ts]` with `ts` = the clock of the next step
+/// plus `ts_offset_ms`, so a private method passes the timestamp window.
+pub fn req_text(r: &Recorder, id: u64, method: &str, params_text: &str, ts_offset_ms: i64) -> String {
+    let ts = (now_ms(r) as i64 + ts_offset_ms) as u64;
+    format!("[{id},\"{method}\",{params_text},{ts}]")
+}
+
+/// Signatures of `signers` (identity names) over exactly `req`, as hex strings.
+pub fn sign(req: &str, signers: &[&str]) -> Vec<String> {
+    let keys: Vec<_> = signers.iter().map(|s| identity_key(s)).collect();
+    crate::wire::sign_req(req, &keys)
+}
+
+/// `{"req":<req>,"sig":[sigs…]}` with the signatures as given (hex strings, possibly bad).
+pub fn frame(req: &str, sigs: &[String]) -> String {
+    crate::wire::encode_signed(req, sigs)
+}
+
+/// `params` as compact JSON with the string `"@N@"` replaced by the literal JSON text `n`
+/// (numbers the builder cannot write as such: `1e3`, `123456789012345678901`, `1e400`).
+pub fn splice(params: &Value, literal: &str) -> String {
+    let text = serde_json::to_string(params).expect("serializable");
+    assert!(text.contains("\"@N@\""), "no @N@ placeholder in {text}");
+    text.replace("\"@N@\"", literal)
+}
+
+/// A raw, correctly signed private request whose params text is given verbatim.
+pub fn signed_raw(r: &mut Recorder, conn: &str, method: &str, params_text: &str, signers: &[&str]) {
+    let req = req_text(r, 900 + r.steps.len() as u64, method, params_text, 0);
+    let sigs = sign(&req, signers);
+    r.raw(conn, &frame(&req, &sigs));
+}
+
+/// The exact frame the last request step sent (to resend it byte for byte).
+pub fn last_wire(r: &Recorder) -> String {
+    match &r.steps.last().expect("a step was recorded").action {
+        Action::Request { wire, .. } => wire.clone(),
+        Action::Raw { text } => text.clone(),
+        other => panic!("the last step sent no frame: {other:?}"),
+    }
+}
+
+/// The `result` of the last successful step.
+pub fn last_result(r: &Recorder) -> Value {
+    match last_response(r) {
+        Response::Ok { result, .. } => result,
+        other => panic!("step {} did not succeed: {other:?}", r.steps.len()),
+    }
+}
+
+/// A 66-character id no session has.
+pub fn unknown_session_id() -> String {
+    format!("0x{}", "ab".repeat(32))
+}
+
+/// The definitions' protocols are written by the request, not by the case; helper for ids.
+pub fn other(protocol: &str) -> &'static str {
+    if protocol == V02 {
+        V04
+    } else {
+        V02
+    }
+}

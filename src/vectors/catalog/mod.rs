@@ -1,0 +1,21 @@
+//! The scenario catalogue, one module per area. Each case says why it exists (rules, quirks,
+//! flags) and plays its steps on a [`Recorder`](super::recorder::Recorder).
+
+mod common;
+mod create;
+mod lifecycle;
+mod operate_shared;
+mod submit_v02;
+mod submit_v04_operate;
+
+use super::Case;
+
+/// Every case, in a stable order.
+pub fn all() -> Vec<Case> {
+    let mut cases = Vec::new();
+    cases.extend(lifecycle::cases());
+    cases.extend(create::cases());
+    cases.extend(submit_v02::cases());
+    cases.extend(submit_v04_operate::cases());
+    cases
+}

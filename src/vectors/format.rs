@@ -1,0 +1,228 @@
+//! The golden-vector file format, `nitrocert-vector/1`: language-neutral JSON that a third party
+//! replays without our code. One file per case; `vectors/schema.json` is its JSON Schema and
+//! `vectors/README.md` explains it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const FORMAT: &str = "nitrocert-vector/1";
+
+/// One case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vector {
+    pub format: String,
+    /// `<area>/<case>`, also the file path under `vectors/` without `.json`.
+    pub id: String,
+    pub description: String,
+    /// Spec rule ids this case checks (AS-*, WIRE-*, SIG-*, AUTH-*, SK-*, …).
+    pub rules: Vec<String>,
+    /// Clearnode quirks it exercises (Q-*), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quirks: Vec<String>,
+    /// Labels such as `invalid-input`, `conservation`, `needs-channel-hook`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// `NitroRPC/0.2` or `NitroRPC/0.4` for app-session cases; absent for envelope/auth cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    pub provenance: Provenance,
+    pub setup: Setup,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `nitrocert <version>`.
+    pub generator: String,
+    /// The model profiles the expectations were filled from.
+    pub profiles: Vec<String>,
+    /// keccak256 of the case's inputs (setup and steps without expectations), canonical JSON.
+    pub source_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Setup {
+    /// The broker clock at the first step (Unix ms); each step's `at_ms` is relative to it.
+    pub now_ms: u64,
+    /// Public test keys. Never fund them on a real network.
+    pub identities: Vec<Identity>,
+    /// Unified balances credited before the first step.
+    pub balances: Vec<Balance>,
+    /// Connections opened (and authenticated, when `wallet` is set) before the first step.
+    pub connections: Vec<Connection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    /// `wallet` or `session_key`.
+    pub role: String,
+    pub private_key: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Balance {
+    /// An identity name.
+    pub wallet: String,
+    pub asset: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub name: String,
+    /// The wallet (identity name) it authenticates as; absent: never authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
+}
+
+/// An `auth_request` / `auth_verify` handshake (AUTH-4 … AUTH-8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Auth {
+    pub wallet: String,
+    /// Identity name of the session key registered by this handshake.
+    pub session_key: String,
+    pub application: String,
+    pub scope: String,
+    /// Seconds after `setup.now_ms`.
+    pub expires_in_s: u64,
+    pub allowances: Vec<AllowanceSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllowanceSpec {
+    pub asset: String,
+    pub amount: String,
+}
+
+/// One thing the harness does, and what each profile expects of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Broker clock of this step, ms after `setup.now_ms`.
+    pub at_ms: u64,
+    /// The connection it is sent on.
+    pub conn: String,
+    pub action: Action,
+    /// Profile name → expectation. `"same-as": "<profile>"` avoids repeating one.
+    pub expect: BTreeMap<String, ExpectOrSame>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A request signed by `signers` (identity names, in `sig` order). `wire` is the exact frame
+    /// sent at fill time. Live replays rebuild it with fresh identities and timestamp: replace
+    /// every identity address and session id, set `req[3]` to now + `ts_offset_ms`, and re-sign
+    /// the new array bytes with the same signers.
+    Request {
+        method: String,
+        signers: Vec<String>,
+        wire: String,
+        /// `req[3]` minus the broker clock (negative: stale requests, WIRE-12).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        ts_offset_ms: i64,
+    },
+    /// A frame sent byte for byte, never re-signed (envelope cases).
+    Raw { text: String },
+    /// A signature handshake on this connection.
+    Authenticate(Auth),
+    /// Harness hook: give `wallet` a channel in `status` holding `amount` (AS-CHAN-1/2).
+    Channel {
+        wallet: String,
+        status: String,
+        amount: String,
+    },
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ExpectOrSame {
+    Same {
+        #[serde(rename = "same-as")]
+        same_as: String,
+    },
+    Expect(Box<Expect>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expect {
+    pub response: Response,
+    /// Every notification pushed to the case's connections during the step, per connection in
+    /// order; a run of equal non-zero `group`s may arrive in any order.
+    pub notifications: Vec<Notification>,
+    /// Balances and sessions after the step.
+    pub state: State,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    /// `res = [id, method, result, ts]`.
+    Ok { method: String, result: Value },
+    /// `res = [id, "error", {"error": text}, ts]` with `text` in `one_of` (or starting with one
+    /// of `prefixes`); `any_text`: only the rejection is required (SPEC-* rules).
+    Error {
+        one_of: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        prefixes: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        any_text: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+    },
+    /// No frame comes back (an empty frame, TRANS-4; a harness hook).
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub conn: String,
+    pub method: String,
+    pub params: Value,
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub group: u32,
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+/// Observable balances: wallet name → asset → amount (zero rows left out), and sessions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct State {
+    pub unified: BTreeMap<String, BTreeMap<String, String>>,
+    pub sessions: Vec<SessionState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub app_session_id: String,
+    pub status: String,
+    pub version: u64,
+    /// Wallet name (or the participant string when it names no identity) → asset → amount.
+    pub balances: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Vector {
+    /// The area: the part of the id before `/`.
+    pub fn area(&self) -> &str {
+        self.id.split('/').next().unwrap_or("")
+    }
+
+    /// The expectation of `profile` at `step`, following `same-as`.
+    pub fn expectation<'a>(&'a self, step: &'a Step, profile: &str) -> Option<&'a Expect> {
+        match step.expect.get(profile)? {
+            ExpectOrSame::Expect(e) => Some(e),
+            ExpectOrSame::Same { same_as } if same_as != profile => {
+                self.expectation(step, same_as)
+            }
+            ExpectOrSame::Same { .. } => None,
+        }
+    }
+}

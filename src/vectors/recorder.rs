@@ -1,0 +1,576 @@
+//! Filling a case: a scenario script drives a [`Recorder`], which sends every frame through the
+//! engine (the model behind the wire) and records the exact bytes sent and what the model
+//! expects back. A case is recorded once per profile and the two recordings are merged.
+
+use super::format::{
+    Action, AllowanceSpec, Auth, Balance, Connection, Expect, Identity, Notification, Response,
+    SessionState, State, Step,
+};
+use crate::crypto::{keccak256, SecretKey};
+use crate::engine::{Asset, Engine};
+use crate::model::invariants::Snapshot;
+use crate::model::{
+    amount::{parse_decimal, render},
+    Channel, ChannelStatus, Config, ConnId, Expected, Model, Outcome, Profile,
+};
+use crate::wire::{encode_req, encode_signed, parse_frame, sign_req};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// The broker clock at the first step of every case (2023-11-14T22:13:20Z).
+pub const START_MS: u64 = 1_700_000_000_000;
+/// Gap between steps, so timestamps stay distinct and readable.
+const STEP_MS: u64 = 1_000;
+
+/// The fixed public test key of an identity name: the same name is the same key in every case.
+pub fn identity_key(name: &str) -> SecretKey {
+    let mut material = format!("nitrocert/vector-identity/{name}").into_bytes();
+    loop {
+        let digest = keccak256(&material);
+        if let Ok(key) = SecretKey::from_bytes(&digest) {
+            return key;
+        }
+        material = digest.to_vec();
+    }
+}
+
+/// The reference broker's key in vectors.
+pub fn broker_key() -> SecretKey {
+    identity_key("broker")
+}
+
+struct Conn {
+    id: ConnId,
+    next_request_id: u64,
+}
+
+/// Records one case under one profile.
+pub struct Recorder {
+    pub profile: Profile,
+    engine: Engine,
+    now_ms: u64,
+    identities: Vec<(Identity, SecretKey)>,
+    names_by_key: HashMap<String, String>,
+    balances: Vec<Balance>,
+    connections: Vec<Connection>,
+    conns: BTreeMap<String, Conn>,
+    conn_names: HashMap<ConnId, String>,
+    pub(crate) steps: Vec<Step>,
+    last: Option<Outcome>,
+    /// Keys to use instead of the fixed test keys (a live replay's fresh identities).
+    keys: HashMap<String, SecretKey>,
+    /// When set, the clock is driven from outside ([`Recorder::set_now`]) and steps do not tick.
+    external_clock: bool,
+}
+
+impl Recorder {
+    pub fn new(profile: Profile) -> Self {
+        let model = Model::new(profile, Config::default());
+        let assets = vec![Asset {
+            symbol: "usdc".into(),
+            token: "0x0000000000000000000000000000000000000000".into(),
+            chain_id: 0,
+            decimals: 6,
+        }];
+        Self {
+            profile,
+            engine: Engine::new(model, broker_key(), assets, 0),
+            now_ms: START_MS,
+            identities: Vec::new(),
+            names_by_key: HashMap::new(),
+            balances: Vec::new(),
+            connections: Vec::new(),
+            conns: BTreeMap::new(),
+            conn_names: HashMap::new(),
+            steps: Vec::new(),
+            last: None,
+            keys: HashMap::new(),
+            external_clock: false,
+        }
+    }
+
+    /// A recorder for replaying a vector live: identities get `keys` (by name), and the clock
+    /// follows the caller ([`Recorder::set_now`]) instead of ticking per step.
+    pub fn instance(profile: Profile, now_ms: u64, keys: HashMap<String, SecretKey>) -> Self {
+        let mut r = Self::new(profile);
+        r.now_ms = now_ms;
+        r.keys = keys;
+        r.external_clock = true;
+        r
+    }
+
+    /// Sets the broker clock (live replays).
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.now_ms = now_ms;
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// The step recorded last, with this profile's expectation.
+    pub fn last_step(&self) -> Option<&Step> {
+        self.steps.last()
+    }
+
+    /// The key of a declared identity (live replays sign with it).
+    pub fn key_of(&self, name: &str) -> SecretKey {
+        self.key(name)
+    }
+
+    fn identity(&mut self, name: &str, role: &str) -> String {
+        if let Some((id, _)) = self.identities.iter().find(|(i, _)| i.name == name) {
+            return id.address.clone();
+        }
+        let key = self
+            .keys
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| identity_key(name));
+        let address = key.address();
+        self.names_by_key
+            .insert(address.to_ascii_lowercase(), name.to_string());
+        self.identities.push((
+            Identity {
+                name: name.to_string(),
+                role: role.to_string(),
+                private_key: key.to_hex(),
+                address: address.clone(),
+            },
+            key,
+        ));
+        address
+    }
+
+    /// Declares a wallet and returns its EIP-55 address.
+    pub fn wallet(&mut self, name: &str) -> String {
+        self.identity(name, "wallet")
+    }
+
+    /// Declares a session key and returns its address.
+    pub fn session_key(&mut self, name: &str) -> String {
+        self.identity(name, "session_key")
+    }
+
+    /// The address of a declared identity.
+    pub fn addr(&self, name: &str) -> String {
+        self.identities
+            .iter()
+            .find(|(i, _)| i.name == name)
+            .map(|(i, _)| i.address.clone())
+            .unwrap_or_else(|| panic!("identity {name} is not declared"))
+    }
+
+    fn key(&self, name: &str) -> SecretKey {
+        self.identities
+            .iter()
+            .find(|(i, _)| i.name == name)
+            .map(|(_, k)| k.clone())
+            .unwrap_or_else(|| panic!("identity {name} is not declared"))
+    }
+
+    fn assert_setup(&self, what: &str) {
+        assert!(self.steps.is_empty(), "{what} belongs before the first step");
+    }
+
+    /// Credits a unified balance before the first step.
+    pub fn fund(&mut self, wallet: &str, asset: &str, amount: &str) {
+        self.assert_setup("fund");
+        let address = self.wallet(wallet);
+        let value = parse_decimal(amount).expect("a decimal amount");
+        self.engine.model.fund(&address, asset, &value);
+        self.balances.push(Balance {
+            wallet: wallet.to_string(),
+            asset: asset.to_string(),
+            amount: amount.to_string(),
+        });
+    }
+
+    /// The usual handshake of a wallet: a root (`clearnode`) session key named `<wallet>.sk`.
+    pub fn root_auth(&mut self, wallet: &str) -> Auth {
+        self.wallet(wallet);
+        let session_key = format!("{wallet}.sk");
+        self.session_key(&session_key);
+        Auth {
+            wallet: wallet.to_string(),
+            session_key,
+            application: "clearnode".to_string(),
+            scope: "console".to_string(),
+            expires_in_s: 86_400,
+            allowances: vec![],
+        }
+    }
+
+    /// Opens a connection before the first step, authenticated when `auth` is given.
+    pub fn connect(&mut self, name: &str, auth: Option<Auth>) {
+        self.assert_setup("connect");
+        let (id, _hello) = self.engine.connect(self.now_ms);
+        self.conns.insert(
+            name.to_string(),
+            Conn {
+                id,
+                next_request_id: 1,
+            },
+        );
+        self.conn_names.insert(id, name.to_string());
+        if let Some(auth) = &auth {
+            let outcome = self.handshake(name, auth);
+            assert!(
+                outcome.is_ok(),
+                "setup handshake of {name} failed: {:?}",
+                outcome.response
+            );
+        }
+        self.connections.push(Connection {
+            name: name.to_string(),
+            auth,
+        });
+    }
+
+    /// A wallet with its own authenticated connection named after it (the common case).
+    pub fn participant(&mut self, wallet: &str) -> String {
+        let auth = self.root_auth(wallet);
+        self.connect(wallet, Some(auth));
+        self.addr(wallet)
+    }
+
+    fn next_id(&mut self, conn: &str) -> (ConnId, u64) {
+        let c = self
+            .conns
+            .get_mut(conn)
+            .unwrap_or_else(|| panic!("connection {conn} is not open"));
+        let id = c.next_request_id;
+        c.next_request_id += 1;
+        (c.id, id)
+    }
+
+    fn handshake(&mut self, conn: &str, auth: &Auth) -> Outcome {
+        let wallet_key = self.key(&auth.wallet);
+        let session_key = self.addr(&auth.session_key);
+        let expires_at = self.now_ms / 1000 + auth.expires_in_s;
+        let allowances: Vec<Value> = auth
+            .allowances
+            .iter()
+            .map(|a| json!({"asset": a.asset, "amount": a.amount}))
+            .collect();
+        let params = json!({
+            "address": wallet_key.address(),
+            "session_key": session_key,
+            "application": auth.application,
+            "allowances": allowances,
+            "expires_at": expires_at,
+            "scope": auth.scope,
+        });
+        let (conn_id, id) = self.next_id(conn);
+        let req = encode_req(id, "auth_request", &params, self.now_ms);
+        let handled = self
+            .engine
+            .handle(conn_id, encode_signed(&req, &[]).as_bytes(), self.now_ms);
+        let challenge = handled
+            .outcome
+            .as_ref()
+            .and_then(|o| o.response.result())
+            .and_then(|r| r["challenge_message"].as_str())
+            .expect("auth_request always issues a challenge")
+            .to_string();
+        let policy = crate::crypto::eip712::Policy {
+            application: auth.application.clone(),
+            challenge: challenge.clone(),
+            scope: auth.scope.clone(),
+            wallet: wallet_key.address(),
+            session_key,
+            expires_at,
+            allowances: auth
+                .allowances
+                .iter()
+                .map(|a| crate::crypto::eip712::Allowance {
+                    asset: a.asset.clone(),
+                    amount: a.amount.clone(),
+                })
+                .collect(),
+        };
+        let sig = policy.sign(&wallet_key).expect("a well-formed policy");
+        let (_, id) = self.next_id(conn);
+        let req = encode_req(id, "auth_verify", &json!({ "challenge": challenge }), self.now_ms);
+        let handled = self
+            .engine
+            .handle(conn_id, encode_signed(&req, &[sig]).as_bytes(), self.now_ms);
+        handled.outcome.expect("auth_verify reaches the model")
+    }
+
+    /// Sends `method(params)` on `conn`, signed by `signers` in order, with `req[3]` = now.
+    pub fn request(&mut self, conn: &str, method: &str, params: Value, signers: &[&str]) -> &Outcome {
+        self.request_at(conn, method, params, signers, 0)
+    }
+
+    /// Like [`Recorder::request`] with `req[3]` = now + `ts_offset_ms`.
+    pub fn request_at(
+        &mut self,
+        conn: &str,
+        method: &str,
+        params: Value,
+        signers: &[&str],
+        ts_offset_ms: i64,
+    ) -> &Outcome {
+        let (conn_id, id) = self.next_id(conn);
+        let ts = (self.now_ms as i64 + ts_offset_ms).max(0) as u64;
+        let req = encode_req(id, method, &params, ts);
+        let keys: Vec<SecretKey> = signers.iter().map(|s| self.key(s)).collect();
+        let wire = encode_signed(&req, &sign_req(&req, &keys));
+        let action = Action::Request {
+            method: method.to_string(),
+            signers: signers.iter().map(|s| s.to_string()).collect(),
+            wire: wire.clone(),
+            ts_offset_ms,
+        };
+        self.send(conn, conn_id, wire.as_bytes(), action);
+        self.last.as_ref().expect("just recorded")
+    }
+
+    /// Sends `text` byte for byte.
+    pub fn raw(&mut self, conn: &str, text: &str) {
+        let conn_id = self.conns[conn].id;
+        self.send(
+            conn,
+            conn_id,
+            text.as_bytes(),
+            Action::Raw {
+                text: text.to_string(),
+            },
+        );
+    }
+
+    /// A signature handshake as a step (its expected response is the `auth_verify` reply).
+    pub fn authenticate(&mut self, conn: &str, auth: Auth) -> &Outcome {
+        let before = self.observe_before();
+        let outcome = self.handshake(conn, &auth);
+        let frames = Vec::new();
+        self.record(conn, Action::Authenticate(auth), outcome, &frames, before);
+        self.last.as_ref().expect("just recorded")
+    }
+
+    /// Harness hook: `wallet` now has a channel (AS-CHAN-1/2).
+    pub fn channel(&mut self, wallet: &str, status: ChannelStatus, amount: &str) {
+        let address = self.addr(wallet);
+        self.engine.model.add_channel(
+            &address,
+            Channel {
+                channel_id: format!("0x{}", hex::encode(keccak256(address.as_bytes()))),
+                status,
+                raw_amount: parse_decimal(amount).expect("a decimal amount"),
+            },
+        );
+        let state = self.state();
+        let at = self.now_ms;
+        self.tick();
+        self.steps.push(Step {
+            at_ms: at - START_MS,
+            conn: wallet.to_string(),
+            action: Action::Channel {
+                wallet: wallet.to_string(),
+                status: status.as_str().to_string(),
+                amount: amount.to_string(),
+            },
+            expect: BTreeMap::from([(
+                self.profile.name().to_string(),
+                super::format::ExpectOrSame::Expect(Box::new(Expect {
+                    response: Response::None,
+                    notifications: vec![],
+                    state,
+                })),
+            )]),
+        });
+    }
+
+    /// Moves the broker clock forward (expiry, stale timestamps).
+    pub fn advance(&mut self, ms: u64) {
+        self.now_ms += ms;
+    }
+
+    fn tick(&mut self) {
+        if !self.external_clock {
+            self.now_ms += STEP_MS;
+        }
+    }
+
+    fn observe_before(&self) -> u64 {
+        self.now_ms
+    }
+
+    fn send(&mut self, conn: &str, conn_id: ConnId, bytes: &[u8], action: Action) {
+        let before = self.observe_before();
+        let handled = self.engine.handle(conn_id, bytes, self.now_ms);
+        let frames: Vec<(ConnId, String)> =
+            handled.frames.into_iter().map(|o| (o.conn, o.text)).collect();
+        let outcome = match handled.outcome {
+            Some(o) => o,
+            None => envelope_outcome(&frames, conn_id),
+        };
+        self.record(conn, action, outcome, &frames, before);
+        if let (Action::Raw { .. }, None) = (
+            &self.steps.last().expect("just recorded").action,
+            frames.iter().find(|(c, _)| *c == conn_id),
+        ) {
+            // An empty frame gets no reply at all (TRANS-4).
+            let step = self.steps.last_mut().expect("just recorded");
+            for expect in step.expect.values_mut() {
+                if let super::format::ExpectOrSame::Expect(e) = expect {
+                    e.response = Response::None;
+                }
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        conn: &str,
+        action: Action,
+        outcome: Outcome,
+        frames: &[(ConnId, String)],
+        at: u64,
+    ) {
+        let response = match &outcome.response {
+            Expected::Ok { method, result } => Response::Ok {
+                method: method.to_string(),
+                result: result.clone(),
+            },
+            Expected::Err(e) => Response::Error {
+                one_of: e.texts.clone(),
+                prefixes: e.prefixes.clone(),
+                any_text: e.any_text,
+                rule: e.rule.map(str::to_string),
+            },
+            Expected::Unmodelled(what) => {
+                panic!("a vector step reached an unmodelled path: {what}")
+            }
+        };
+        let reply_conn = self.conns[conn].id;
+        let mut notifications = Vec::new();
+        for (to, text) in frames {
+            let frame = parse_frame(text).expect("the engine writes valid frames");
+            if !frame.is_notification() || !self.conn_names.contains_key(to) {
+                continue;
+            }
+            let group = outcome
+                .notifications
+                .iter()
+                .chain(outcome.after_response.iter())
+                .find(|n| n.method == frame.method && n.params == frame.params)
+                .map(|n| n.group)
+                .unwrap_or(0);
+            notifications.push(Notification {
+                conn: self.conn_names[to].clone(),
+                method: frame.method.clone(),
+                params: frame.params.clone(),
+                group,
+            });
+        }
+        let _ = reply_conn;
+        let state = self.state();
+        self.steps.push(Step {
+            at_ms: at - START_MS,
+            conn: conn.to_string(),
+            action,
+            expect: BTreeMap::from([(
+                self.profile.name().to_string(),
+                super::format::ExpectOrSame::Expect(Box::new(Expect {
+                    response,
+                    notifications,
+                    state,
+                })),
+            )]),
+        });
+        self.last = Some(outcome);
+        self.tick();
+    }
+
+    fn name_of(&self, wallet_key: &str) -> String {
+        self.names_by_key
+            .get(&wallet_key.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| wallet_key.to_string())
+    }
+
+    /// Observable state: unified balances of every identity, and every session.
+    pub fn state(&self) -> State {
+        let snap = Snapshot::of(&self.engine.model);
+        let mut state = State::default();
+        for ((wallet, asset), amount) in &snap.unified {
+            state
+                .unified
+                .entry(self.name_of(wallet))
+                .or_default()
+                .insert(asset.clone(), render(amount));
+        }
+        for (id, s) in &snap.sessions {
+            let mut balances: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+            for ((wallet, asset), amount) in &s.balances {
+                balances
+                    .entry(self.name_of(wallet))
+                    .or_default()
+                    .insert(asset.clone(), render(amount));
+            }
+            state.sessions.push(SessionState {
+                app_session_id: id.clone(),
+                status: s.status.clone(),
+                version: s.version,
+                balances,
+            });
+        }
+        state
+    }
+
+    /// The model as it stands (for assertions inside scenario scripts).
+    pub fn model(&self) -> &Model {
+        &self.engine.model
+    }
+
+    pub(crate) fn into_parts(self) -> RecordedCase {
+        RecordedCase {
+            identities: self.identities.into_iter().map(|(i, _)| i).collect(),
+            balances: self.balances,
+            connections: self.connections,
+            steps: self.steps,
+        }
+    }
+}
+
+/// What a recording contributes to the vector file.
+pub(crate) struct RecordedCase {
+    pub identities: Vec<Identity>,
+    pub balances: Vec<Balance>,
+    pub connections: Vec<Connection>,
+    pub steps: Vec<Step>,
+}
+
+/// An envelope error never reaches the model; its expectation is the engine's reply.
+fn envelope_outcome(frames: &[(ConnId, String)], conn: ConnId) -> Outcome {
+    let response = match frames.iter().find(|(c, _)| *c == conn) {
+        Some((_, text)) => {
+            let frame = parse_frame(text).expect("the engine writes valid frames");
+            Expected::Err(crate::model::ErrorSet::one(
+                frame.error_message().unwrap_or_default(),
+            ))
+        }
+        None => Expected::Ok {
+            method: "none",
+            result: Value::Null,
+        },
+    };
+    Outcome {
+        response,
+        notifications: vec![],
+        after_response: vec![],
+        jwt: None,
+    }
+}
+
+/// Allowance rows for an [`Auth`].
+pub fn allowances(rows: &[(&str, &str)]) -> Vec<AllowanceSpec> {
+    rows.iter()
+        .map(|(asset, amount)| AllowanceSpec {
+            asset: asset.to_string(),
+            amount: amount.to_string(),
+        })
+        .collect()
+}
