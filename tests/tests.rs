@@ -3,6 +3,8 @@
 
 #[path = "suite/broker.rs"]
 mod broker;
+#[path = "suite/certify.rs"]
+mod certify;
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/fuzz_corpus.rs"]
@@ -13,3 +15,5 @@ mod kat;
 mod report;
 #[path = "suite/util.rs"]
 mod util;
+#[path = "suite/vectors.rs"]
+mod vectors;

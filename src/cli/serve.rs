@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// Seed for the broker key and the auth challenges.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Carry a seeded bug, to prove a harness catches it (see `--fault list`).
+    #[arg(long, value_name = "NAME")]
+    pub fault: Option<String>,
 }
 
 /// A funding instruction, validated.
@@ -114,7 +117,19 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         }
         None => derive(args.seed, Role::Broker, 0),
     };
-    let engine = build_engine(profile, &args.assets, &funding, key, args.seed);
+    let fault = match args.fault.as_deref() {
+        None => None,
+        Some("list") => {
+            for f in crate::engine::Fault::ALL {
+                writeln!(out, "{:<22} {}", f.name(), f.describe())?;
+            }
+            return Ok(EXIT_OK);
+        }
+        Some(name) => Some(crate::engine::Fault::from_name(name).ok_or_else(|| {
+            CliError::Input(format!("unknown fault {name:?}; `--fault list` shows them"))
+        })?),
+    };
+    let engine = build_engine(profile, &args.assets, &funding, key, args.seed).with_fault(fault);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));

@@ -54,7 +54,12 @@ pub fn run(args: &VectorsArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         VectorsCommand::Generate => {
             let filled = vectors::fill_all();
             let written = vectors::generate(&args.dir, &filled)?;
-            writeln!(out, "{} vectors in {}, {written} written", filled.len(), args.dir.display())?;
+            writeln!(
+                out,
+                "{} vectors in {}, {written} written",
+                filled.len(),
+                args.dir.display()
+            )?;
             Ok(EXIT_OK)
         }
         VectorsCommand::Check => {
@@ -64,7 +69,12 @@ pub fn run(args: &VectorsArgs, out: &mut dyn Write) -> Result<i32, CliError> {
                 writeln!(out, "{d}")?;
             }
             if drift.is_empty() {
-                writeln!(out, "{} vectors in {} match the model", filled.len(), args.dir.display())?;
+                writeln!(
+                    out,
+                    "{} vectors in {} match the model",
+                    filled.len(),
+                    args.dir.display()
+                )?;
                 Ok(EXIT_OK)
             } else {
                 writeln!(out, "{} of {} vectors drifted", drift.len(), filled.len())?;
@@ -73,8 +83,17 @@ pub fn run(args: &VectorsArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         }
         VectorsCommand::List { rule } => {
             for v in load_dir(&args.dir)? {
-                if rule.as_ref().is_none_or(|r| v.rules.contains(r) || v.quirks.contains(r)) {
-                    writeln!(out, "{}\t{}\t{}", v.id, v.protocol.as_deref().unwrap_or("-"), v.description)?;
+                if rule
+                    .as_ref()
+                    .is_none_or(|r| v.rules.contains(r) || v.quirks.contains(r))
+                {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}",
+                        v.id,
+                        v.protocol.as_deref().unwrap_or("-"),
+                        v.description
+                    )?;
                 }
             }
             Ok(EXIT_OK)
@@ -98,8 +117,12 @@ fn coverage_report(
     all: bool,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let texts = coverage::read_spec(spec)
-        .map_err(|e| CliError::Input(format!("cannot read the spec digests in {}: {e}", spec.display())))?;
+    let texts = coverage::read_spec(spec).map_err(|e| {
+        CliError::Input(format!(
+            "cannot read the spec digests in {}: {e}",
+            spec.display()
+        ))
+    })?;
     let mut texts = texts;
     if let Ok(spec_md) = std::fs::read_to_string("SPEC.md") {
         texts.push(spec_md);
@@ -126,7 +149,10 @@ fn coverage_report(
             code = EXIT_FINDINGS;
         }
     }
-    for family in ["WIRE-", "SIG-", "AUTH-", "SK-", "NOTIF-", "Q-", "SPEC-", "API-", "TRANS-", "RSIG-", "REPLAY-", "ADDR-"] {
+    for family in [
+        "WIRE-", "SIG-", "AUTH-", "SK-", "NOTIF-", "Q-", "SPEC-", "API-", "TRANS-", "RSIG-",
+        "REPLAY-", "ADDR-",
+    ] {
         let (covered, defined, missing) = c.per_family(family);
         if defined == 0 {
             continue;
@@ -135,7 +161,11 @@ fn coverage_report(
             out,
             "{family}*: {covered}/{defined} covered ({:.0}%){}",
             percent(covered, defined),
-            if missing.is_empty() { String::new() } else { format!("; not covered: {}", missing.join(" ")) }
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!("; not covered: {}", missing.join(" "))
+            }
         )?;
     }
     for (id, citing) in &c.unknown {

@@ -4,9 +4,11 @@
 //! exactly the same bytes and neither re-implements a rule of the model.
 
 mod encode;
+pub mod fault;
 mod jwt;
 
 pub use encode::{encode_value, response_frame};
+pub use fault::Fault;
 
 use crate::crypto::{keccak256, SecretKey, Signature};
 use crate::model::{AuthInputs, Call, ConnId, Expected, Model, Notification, Outcome, Recipient};
@@ -47,6 +49,7 @@ pub struct Engine {
     /// Challenges are derived from this seed and a counter, so a run is reproducible.
     challenge_seed: u64,
     challenges_issued: u64,
+    fault: Option<Fault>,
 }
 
 impl Engine {
@@ -63,7 +66,14 @@ impl Engine {
             next_conn: 1,
             challenge_seed,
             challenges_issued: 0,
+            fault: None,
         }
+    }
+
+    /// Makes this broker carry a seeded bug (for proving the harness catches it).
+    pub fn with_fault(mut self, fault: Option<Fault>) -> Self {
+        self.fault = fault;
+        self
     }
 
     pub fn broker_address(&self) -> String {
@@ -165,7 +175,21 @@ impl Engine {
                 jwt_signer: Some(&jwt_signer),
             },
         };
-        let outcome = self.model.step(&call);
+        let mut outcome = self.model.step(&call);
+        if let Some(fault) = self.fault {
+            fault.after_step(
+                &mut self.model,
+                &request.method,
+                &request.params,
+                &mut outcome,
+            );
+            if fault.swallows() {
+                return Handled {
+                    frames: vec![],
+                    outcome: Some(outcome),
+                };
+            }
+        }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
         let reply = match &outcome.response {

@@ -139,7 +139,9 @@ impl Model {
         if !alive {
             return Err(ErrorSet::one("session expired, please re-authenticate"));
         }
-        self.auth.last_active_ms.insert(wallet.clone(), call.now_ms);
+        if let Some(t) = self.auth.last_active_ms.get_mut(&wallet) {
+            *t = call.now_ms;
+        }
         let ts = call.ts;
         if !(1_000_000_000_000..=9_999_999_999_999).contains(&ts)
             || call.now_ms.saturating_sub(ts) > self.config.msg_expiry_ms

@@ -4,7 +4,6 @@
 
 use super::amount::{self, Dec};
 use super::outcome::ErrorSet;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Does `s` look like an address to go-ethereum's `IsHexAddress` (optional `0x`/`0X`, 40 hex)?
@@ -19,17 +18,61 @@ pub fn is_hex_address(s: &str) -> bool {
 /// The ledger key of an account id or wallet (ADDR-2, `NewAccountID`): anything address-like is
 /// checksummed by Clearnode, so every spelling of one address is one key. The model keys by the
 /// lower-case form (same equivalence classes, no keccak per lookup); other strings, such as
-/// session ids, are used exactly as given.
-pub fn account_key(s: &str) -> Cow<'_, str> {
+/// session ids, are used exactly as given. Lives on the stack: lookups happen on every step.
+pub fn account_key(s: &str) -> AccountKey<'_> {
     if is_hex_address(s) {
-        let h = &s[s.len() - 40..];
-        if s.len() == 42 && s.starts_with("0x") && !h.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Borrowed(s)
+        let h = &s.as_bytes()[s.len() - 40..];
+        if s.len() == 42 && s.starts_with("0x") && !h.iter().any(u8::is_ascii_uppercase) {
+            AccountKey::Borrowed(s)
         } else {
-            Cow::Owned(format!("0x{}", h.to_ascii_lowercase()))
+            let mut buf = [0u8; 42];
+            buf[0] = b'0';
+            buf[1] = b'x';
+            for (d, c) in buf[2..].iter_mut().zip(h) {
+                *d = c.to_ascii_lowercase();
+            }
+            AccountKey::Lowered(buf)
         }
     } else {
-        Cow::Borrowed(s)
+        AccountKey::Borrowed(s)
+    }
+}
+
+/// A normalised ledger key: the input itself, or its lower-cased address form.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountKey<'a> {
+    Borrowed(&'a str),
+    Lowered([u8; 42]),
+}
+
+impl AccountKey<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            AccountKey::Borrowed(s) => s,
+            AccountKey::Lowered(b) => std::str::from_utf8(b).expect("ASCII hex"),
+        }
+    }
+    pub fn into_owned(self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+impl std::ops::Deref for AccountKey<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<&str> for AccountKey<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for AccountKey<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
     }
 }
 
@@ -158,6 +201,16 @@ impl Ledger {
         asset: &str,
         stored: &Dec,
     ) -> Option<Dec> {
+        if let Some(v) = self
+            .accounts
+            .get_mut(account)
+            .and_then(|a| a.get_mut(wallet))
+            .and_then(|r| r.get_mut(asset))
+        {
+            let old = v.clone();
+            *v += stored;
+            return Some(old);
+        }
         let rows = self
             .accounts
             .entry(account.to_string())

@@ -5,7 +5,7 @@ use super::amount;
 use super::ledger::{account_key, Ledger};
 use super::outcome::{Notification, Recipient};
 use super::session::AppSession;
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 /// The recipient's unified balances, every asset that ever had an entry (AS-NOTIF-2, AS-READ-3).
 pub fn balance_rows(ledger: &Ledger, account: &str, wallet: &str) -> Value {
@@ -13,9 +13,21 @@ pub fn balance_rows(ledger: &Ledger, account: &str, wallet: &str) -> Value {
     let w = account_key(wallet);
     let rows: Vec<Value> = ledger
         .rows(&a, &w)
-        .map(|(asset, v)| json!({"asset": asset, "amount": amount::render(v)}))
+        .map(|(asset, v)| {
+            let mut m = Map::with_capacity(2);
+            m.insert("asset".into(), Value::String(asset.to_string()));
+            m.insert("amount".into(), Value::String(amount::render(v)));
+            Value::Object(m)
+        })
         .collect();
     Value::Array(rows)
+}
+
+/// `{key: value}` without serde_json's `json!` re-serialising the value.
+pub fn object1(key: &str, value: Value) -> Value {
+    let mut m = Map::with_capacity(1);
+    m.insert(key.to_string(), value);
+    Value::Object(m)
 }
 
 /// `bu` to a wallet string as written (a lower-case one reaches no connection, Q-17).
@@ -23,7 +35,7 @@ pub fn bu(ledger: &Ledger, wallet: &str, group: u32) -> Notification {
     Notification {
         to: Recipient::Wallet(wallet.to_string()),
         method: "bu",
-        params: json!({ "balance_updates": balance_rows(ledger, wallet, wallet) }),
+        params: object1("balance_updates", balance_rows(ledger, wallet, wallet)),
         group,
     }
 }
@@ -42,15 +54,18 @@ pub fn asu(ledger: &Ledger, session: &AppSession, out: &mut Vec<Notification>) {
         seen.push(p);
         for (asset, v) in ledger.rows(&session.id, &account_key(p)) {
             if !ledger_zero(v) {
-                allocations
-                    .push(json!({"participant": p, "asset": asset, "amount": amount::render(v)}));
+                let mut m = Map::with_capacity(3);
+                m.insert("participant".into(), Value::String(p.clone()));
+                m.insert("asset".into(), Value::String(asset.to_string()));
+                m.insert("amount".into(), Value::String(amount::render(v)));
+                allocations.push(Value::Object(m));
             }
         }
     }
-    let payload = json!({
-        "app_session": session.record_json(false),
-        "participant_allocations": allocations,
-    });
+    let mut payload = Map::with_capacity(2);
+    payload.insert("app_session".into(), session.record_json(false));
+    payload.insert("participant_allocations".into(), Value::Array(allocations));
+    let payload = Value::Object(payload);
     for p in &session.participants {
         out.push(Notification {
             to: Recipient::Wallet(p.clone()),
@@ -71,7 +86,7 @@ pub fn tr(wallet: &str, transactions: &Value) -> Notification {
     Notification {
         to: Recipient::Wallet(wallet.to_string()),
         method: "tr",
-        params: json!({ "transactions": transactions }),
+        params: object1("transactions", transactions.clone()),
         group: 0,
     }
 }

@@ -26,7 +26,10 @@ impl Model {
         } else {
             account.as_str()
         };
-        Ok(json!({ "ledger_balances": notify::balance_rows(&self.ledger, account, caller) }))
+        Ok(notify::object1(
+            "ledger_balances",
+            notify::balance_rows(&self.ledger, account, caller),
+        ))
     }
 
     pub(crate) fn get_app_definition(&mut self, call: &Call) -> Result<Value, Stop> {

@@ -1,7 +1,11 @@
 //! The app-session record (AS-MODEL-2) and the JSON shapes it is shown in.
 
 use super::clock;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+fn strings(v: &[String]) -> Value {
+    Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -60,22 +64,28 @@ impl AppSession {
 
     /// The record as `get_app_sessions` (with `application`) or `asu` (always `""`, Q-13) shows it.
     pub fn record_json(&self, with_application: bool) -> Value {
-        let mut v = json!({
-            "app_session_id": self.id,
-            "application": if with_application { self.application.as_str() } else { "" },
-            "status": self.status.as_str(),
-            "participants": self.participants,
-        });
-        let m = v.as_object_mut().expect("object literal");
+        let mut m = Map::with_capacity(13);
+        m.insert("app_session_id".into(), Value::String(self.id.clone()));
+        let app = if with_application {
+            self.application.as_str()
+        } else {
+            ""
+        };
+        m.insert("application".into(), Value::String(app.to_string()));
+        m.insert("status".into(), Value::from(self.status.as_str()));
+        m.insert("participants".into(), strings(&self.participants));
         if !self.session_data.is_empty() {
             m.insert(
                 "session_data".into(),
-                Value::from(self.session_data.as_str()),
+                Value::String(self.session_data.clone()),
             );
         }
-        m.insert("protocol".into(), Value::from(self.protocol.as_str()));
+        m.insert("protocol".into(), Value::String(self.protocol.clone()));
         m.insert("challenge".into(), Value::from(self.challenge));
-        m.insert("weights".into(), json!(self.weights));
+        m.insert(
+            "weights".into(),
+            self.weights.iter().map(|w| Value::from(*w)).collect(),
+        );
         m.insert("quorum".into(), Value::from(self.quorum));
         m.insert("version".into(), Value::from(self.version));
         m.insert("nonce".into(), Value::from(self.nonce));
@@ -87,7 +97,7 @@ impl AppSession {
             "updated_at".into(),
             Value::from(clock::rfc3339(self.updated_ms)),
         );
-        v
+        Value::Object(m)
     }
 
     /// `get_app_definition` (AS-READ-2): `application` is never filled.

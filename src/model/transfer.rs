@@ -9,7 +9,7 @@ use super::outcome::{Call, Notification};
 use super::params::{self, key_is, Parsed};
 use super::session_key::verify_signer;
 use super::{fail, notify, parse_stop, Model, Stop, PARSE_FAILED};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 #[derive(Debug, Default)]
 struct Allocation {
@@ -165,6 +165,6 @@ impl Model {
         notes.push(notify::tr(caller, &txs));
         notes.push(notify::bu(&self.ledger, &target, 0));
         notes.push(notify::tr(&target, &txs));
-        Ok(json!({ "transactions": txs }))
+        Ok(notify::object1("transactions", txs))
     }
 }

@@ -64,8 +64,16 @@ pub fn html(text: &str) -> String {
 /// row or a list item must stay on one line.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut prev = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied().unwrap_or(' ');
+        // An underscore inside a word (`create_app_session`) cannot open emphasis in CommonMark,
+        // so it stays unescaped and method names remain readable in the source.
+        let inside_word = c == '_' && prev.is_alphanumeric() && next.is_alphanumeric();
+        prev = c;
         match c {
+            '_' if inside_word => out.push(c),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '#' | '~' => {
                 out.push('\\');
                 out.push(c);
@@ -191,6 +199,10 @@ mod tests {
         assert_eq!(
             markdown("<b>|*x*|</b>\nnext"),
             "\\<b\\>\\|\\*x\\*\\|\\</b\\> next"
+        );
+        assert_eq!(
+            markdown("create_app_session _x_"),
+            "create_app_session \\_x\\_"
         );
     }
 

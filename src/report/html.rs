@@ -224,7 +224,7 @@ fn cases(doc: &mut String, report: &RunReport) {
     doc.push_str(
         "<section>\n<h2>Cases</h2>\n<div class=\"tools\">\
          <button type=\"button\" data-show=\"all\">expand all</button>\
-         <button type=\"button\" data-show=\"findings\">expand findings only</button>\
+         <button type=\"button\" data-show=\"findings\">expand all but PASS and SKIP</button>\
          <button type=\"button\" data-show=\"none\">collapse all</button></div>\n",
     );
     for row in view::areas(report) {
@@ -237,15 +237,17 @@ fn cases(doc: &mut String, report: &RunReport) {
 }
 
 fn case_details(doc: &mut String, report: &RunReport, case: &CaseReport) {
-    // Findings are open from the start: they are what a reader came for.
-    let open = if case.class.is_finding() { " open" } else { "" };
+    // Cases with something to read (all but PASS and SKIP, as in the Markdown findings) are
+    // open from the start: they are what a reader came for.
+    let notable = !matches!(case.class, Class::Pass | Class::Skip);
+    let open = if notable { " open" } else { "" };
     let _ = writeln!(
         doc,
         "<details class=\"case {css}\" id=\"{}\" data-finding=\"{}\"{open}>\n\
          <summary>{} <code>{}</code> <span class=\"desc\">{}</span>\
          <span class=\"dur\">{} s</span></summary>\n<div class=\"body\">",
         e(&anchor(&case.id)),
-        case.class.is_finding(),
+        notable,
         badge(case.class),
         e(&case.id),
         e(&case.description),
@@ -336,9 +338,18 @@ fn finding(doc: &mut String, f: &Finding) {
         e(&f.message)
     );
     if f.expected.is_some() || f.received.is_some() {
+        let split = match (&f.expected, &f.received) {
+            (Some(a), Some(b)) => common_prefix(a, b),
+            _ => 0,
+        };
         doc.push_str("<div class=\"diff\">");
         for (label, text) in [("expected", &f.expected), ("received", &f.received)] {
             let body = match text {
+                Some(text) if split < text.len() => format!(
+                    "<pre>{}<mark>{}</mark></pre>",
+                    e(&text[..split]),
+                    e(&text[split..])
+                ),
                 Some(text) => format!("<pre>{}</pre>", e(text)),
                 None => "<pre class=\"none\">(nothing)</pre>".to_string(),
             };
@@ -347,6 +358,15 @@ fn finding(doc: &mut String, f: &Finding) {
         doc.push_str("</div>");
     }
     doc.push_str("</li>\n");
+}
+
+/// The byte length of the longest common prefix of `a` and `b`, on a character boundary: the
+/// point from which expected and received are highlighted, like a trace diff's first divergence.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i)
 }
 
 const STYLE: &str = r#"
@@ -394,12 +414,14 @@ details.case[open]>summary{border-bottom:1px solid var(--line);background:var(--
 .body{padding:8px 12px 12px}.facts{margin:0 0 8px;display:grid;gap:2px}
 code.cmd{background:var(--soft);padding:1px 6px;border-radius:4px}
 .step{border-top:1px dashed var(--line);padding:6px 0}.step-head .idx{color:var(--muted)}
-.findings{margin:6px 0;padding-left:18px}.findings li{margin:4px 0}
+.findings{margin:6px 0;padding-left:0;list-style:none}.findings li{margin:4px 0}
 .diff{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin:6px 0}
 .diff h4{margin:0 0 2px;font-size:11px;text-transform:uppercase;color:var(--muted)}
 .diff .expected pre{border-left:4px solid var(--pass)}.diff .received pre{border-left:4px solid var(--fail)}
 pre{margin:0;padding:6px 8px;background:var(--soft);border-radius:4px;white-space:pre-wrap;word-break:break-all}
 pre.none{color:var(--muted)}
+.diff .expected mark{background:#aceebb;color:inherit}.diff .received mark{background:#ffcecb;color:inherit}
+.matrix th a{color:inherit;text-decoration:none}.matrix th.links{text-align:left}
 table.wire{border-collapse:collapse;width:100%;margin-top:6px}
 .wire td{padding:1px 6px;vertical-align:top;border-bottom:1px solid var(--soft)}
 .wire td.conn{color:var(--muted);white-space:nowrap;width:1%}.wire td.dir{font-weight:700;width:1%}
@@ -494,5 +516,13 @@ mod tests {
         assert!(page.contains("<tr><th class=\"rule c-fail\">WIRE-16</th>"));
         assert!(page.contains("<td class=\"n hit c-fail\" title=\"wire/hostile\">1</td>"));
         assert!(page.contains("href=\"#case-wire/hostile\""));
+    }
+
+    #[test]
+    fn divergence_starts_at_the_first_differing_character() {
+        assert_eq!(common_prefix("{\"a\":1}", "{\"a\":2}"), 5);
+        assert_eq!(common_prefix("abc", "ab"), 2);
+        assert_eq!(common_prefix("é1", "é2"), 2);
+        assert_eq!(common_prefix("", "x"), 0);
     }
 }

@@ -16,6 +16,9 @@ pub fn write<W: Write>(report: &RunReport, mut out: W) -> io::Result<()> {
     areas(&mut doc, report);
     rules(&mut doc, report);
     findings(&mut doc, report);
+    // Sections end with a blank line; the file ends with exactly one newline.
+    doc.truncate(doc.trim_end_matches('\n').len());
+    doc.push('\n');
     out.write_all(doc.as_bytes())
 }
 

@@ -86,7 +86,8 @@ impl Substitution {
     fn add(&mut self, old: &str, new: &str) {
         if old != new && !self.0.iter().any(|(o, _)| o == old) {
             self.0.push((old.to_string(), new.to_string()));
-            self.0.push((old.to_ascii_lowercase(), new.to_ascii_lowercase()));
+            self.0
+                .push((old.to_ascii_lowercase(), new.to_ascii_lowercase()));
         }
     }
 }
@@ -155,12 +156,10 @@ fn old_session(vector: &Vector, step: &Step) -> Option<(Option<String>, Value)> 
     }
     let frame = parse_frame(wire).ok()?;
     let from_result = step.expect.keys().find_map(|p| {
-        vector
-            .expectation(step, p)
-            .and_then(|e| match &e.response {
-                Response::Ok { result, .. } => result["app_session_id"].as_str().map(str::to_string),
-                _ => None,
-            })
+        vector.expectation(step, p).and_then(|e| match &e.response {
+            Response::Ok { result, .. } => result["app_session_id"].as_str().map(str::to_string),
+            _ => None,
+        })
     });
     Some((from_result, frame.params["definition"].clone()))
 }
@@ -192,7 +191,16 @@ pub async fn run(vector: &Vector, target: &Target, profile: Profile, seed: u64) 
     let mut observers = Observers {
         conns: BTreeMap::new(),
     };
-    let outcome = replay(vector, target, profile, seed, &mut live, &mut observers, &mut report).await;
+    let outcome = replay(
+        vector,
+        target,
+        profile,
+        seed,
+        &mut live,
+        &mut observers,
+        &mut report,
+    )
+    .await;
     if let Err(e) = outcome {
         report.steps.push(StepReport {
             index: report.steps.len(),
@@ -268,7 +276,9 @@ async fn replay(
             let now = now_ms();
             shadow.set_now(now);
             let request = auth_request(auth, &shadow, now / 1000);
-            let done = conn.authenticate(&keys[&auth.wallet], &request, now).await?;
+            let done = conn
+                .authenticate(&keys[&auth.wallet], &request, now)
+                .await?;
             live.log_exchange(&c.name, &done.request);
             live.log_exchange(&c.name, &done.verify);
             if let Some(error) = done.error {
@@ -294,7 +304,12 @@ async fn replay(
             });
         }
     }
-    for identity in vector.setup.identities.iter().filter(|i| i.role == "wallet") {
+    for identity in vector
+        .setup
+        .identities
+        .iter()
+        .filter(|i| i.role == "wallet")
+    {
         let observer_key = fresh_key(seed, &vector.id, &format!("{}/observer", identity.name));
         observers
             .add(
@@ -309,7 +324,11 @@ async fn replay(
     }
 
     let session_ids = |state: &State| -> Vec<String> {
-        state.sessions.iter().map(|s| s.app_session_id.clone()).collect()
+        state
+            .sessions
+            .iter()
+            .map(|s| s.app_session_id.clone())
+            .collect()
     };
     let mut expected_state = shadow.state();
     let mut before = observers.read(&session_ids(&expected_state)).await?;
@@ -320,7 +339,10 @@ async fn replay(
              an earlier run with the same --seed? reset it or use another --seed): {}",
             setup_findings
                 .iter()
-                .map(|f| format!("{} (expected {:?}, read {:?})", f.message, f.expected, f.received))
+                .map(|f| format!(
+                    "{} (expected {:?}, read {:?})",
+                    f.message, f.expected, f.received
+                ))
                 .collect::<Vec<_>>()
                 .join("; ")
         )));
@@ -342,7 +364,8 @@ async fn replay(
                 ts_offset_ms,
             } => {
                 action_name = method.clone();
-                let frame = parse_frame(wire).map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
+                let frame = parse_frame(wire)
+                    .map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
                 let elements = array_elements(
                     &serde_json::value::RawValue::from_string(frame.raw.clone())
                         .map_err(|e| CaseError::Setup(e.to_string()))?,
@@ -354,7 +377,8 @@ async fn replay(
                 let signers: Vec<&str> = signers.iter().map(String::as_str).collect();
                 if let Some((old_id, definition)) = old_session(vector, step) {
                     let new_definition: Value =
-                        serde_json::from_str(&subst.apply(&definition.to_string())).unwrap_or(Value::Null);
+                        serde_json::from_str(&subst.apply(&definition.to_string()))
+                            .unwrap_or(Value::Null);
                     let old = old_id.unwrap_or_else(|| session_id(&definition));
                     subst.add(&old, &session_id(&new_definition));
                 }
@@ -379,7 +403,8 @@ async fn replay(
             Action::Raw { text } => {
                 action_name = "raw".into();
                 shadow.raw(&step.conn, text);
-                let expects_reply = !matches!(expectation(&shadow, profile).response, Response::None);
+                let expects_reply =
+                    !matches!(expectation(&shadow, profile).response, Response::None);
                 let conn = live
                     .conns
                     .get_mut(&step.conn)
@@ -414,7 +439,9 @@ async fn replay(
                     .conns
                     .get_mut(&step.conn)
                     .ok_or_else(|| CaseError::Setup(format!("no connection {}", step.conn)))?;
-                let done = conn.authenticate(&keys[&auth.wallet], &request, now).await?;
+                let done = conn
+                    .authenticate(&keys[&auth.wallet], &request, now)
+                    .await?;
                 live.log_exchange(&step.conn, &done.request);
                 live.log_exchange(&step.conn, &done.verify);
                 own_pushes = done.verify.notifications.clone();
@@ -500,7 +527,9 @@ async fn replay(
         let live_violations = check_step(
             &snapshot(&before, &funded),
             &snapshot(&after, &funded),
-            reply.as_ref().is_some_and(|r| r.frame.error_message().is_none()),
+            reply
+                .as_ref()
+                .is_some_and(|r| r.frame.error_message().is_none()),
         );
         let model_violations: Vec<&str> = check_step(
             &snapshot(&expected_state, &funded),

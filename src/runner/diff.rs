@@ -59,7 +59,10 @@ pub fn response(expected: &Response, reply: &Frame) -> Vec<Finding> {
                     "accept/reject",
                     "the request should have been rejected, and was accepted",
                 ),
-                format!("error: {}", one_of.first().map(String::as_str).unwrap_or("")),
+                format!(
+                    "error: {}",
+                    one_of.first().map(String::as_str).unwrap_or("")
+                ),
                 format!("{}: {}", reply.method, reply.params),
             )),
             Some(text) => {
@@ -68,7 +71,11 @@ pub fn response(expected: &Response, reply: &Frame) -> Vec<Finding> {
                     || prefixes.iter().any(|p| text.starts_with(p.as_str()));
                 if !exact {
                     out.push(with(
-                        finding(Class::NonStrict, "error text", "rejected as expected, with another text"),
+                        finding(
+                            Class::NonStrict,
+                            "error text",
+                            "rejected as expected, with another text",
+                        ),
                         one_of.join(" | "),
                         text,
                     ));
@@ -90,7 +97,11 @@ pub fn response(expected: &Response, reply: &Frame) -> Vec<Finding> {
             }
             if &reply.method != method {
                 out.push(with(
-                    finding(Class::Fail, "response method", "the reply names another method"),
+                    finding(
+                        Class::Fail,
+                        "response method",
+                        "the reply names another method",
+                    ),
                     method.clone(),
                     reply.method.clone(),
                 ));
@@ -154,7 +165,11 @@ fn notification_key(method: &str, params: &Value) -> String {
     let mut rows: Vec<String> = match method {
         "bu" => params["balance_updates"]
             .as_array()
-            .map(|a| a.iter().map(|r| format!("{}={}", r["asset"], r["amount"])).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|r| format!("{}={}", r["asset"], r["amount"]))
+                    .collect()
+            })
             .unwrap_or_default(),
         "asu" => {
             let s = &params["app_session"];
@@ -166,7 +181,10 @@ fn notification_key(method: &str, params: &Value) -> String {
                         .collect()
                 })
                 .unwrap_or_default();
-            rows.push(format!("#{} v{} {}", s["app_session_id"], s["version"], s["status"]));
+            rows.push(format!(
+                "#{} v{} {}",
+                s["app_session_id"], s["version"], s["status"]
+            ));
             rows
         }
         _ => vec![],
@@ -198,7 +216,11 @@ pub fn notifications(conn: &str, expected: &[&Notification], received: &[Frame])
     }
     for missing in &want {
         out.push(with(
-            finding(Class::Fail, "notification", format!("{conn}: a notification is missing")),
+            finding(
+                Class::Fail,
+                "notification",
+                format!("{conn}: a notification is missing"),
+            ),
             missing.clone(),
             got.join(" "),
         ));
@@ -207,7 +229,11 @@ pub fn notifications(conn: &str, expected: &[&Notification], received: &[Frame])
         let wrong_content = expected
             .iter()
             .any(|n| e.starts_with(&format!("{}[", n.method)));
-        let class = if wrong_content { Class::Fail } else { Class::Informational };
+        let class = if wrong_content {
+            Class::Fail
+        } else {
+            Class::Informational
+        };
         let message = if wrong_content {
             format!("{conn}: a notification carries other content than expected")
         } else {
@@ -223,7 +249,11 @@ pub fn state(expected: &State, received: &State) -> Vec<Finding> {
     let mut out = Vec::new();
     if expected.unified != received.unified {
         out.push(with(
-            finding(Class::Fail, "balance", "unified balances differ from the model's"),
+            finding(
+                Class::Fail,
+                "balance",
+                "unified balances differ from the model's",
+            ),
             serde_json::to_string(&expected.unified).unwrap_or_default(),
             serde_json::to_string(&received.unified).unwrap_or_default(),
         ));
@@ -249,7 +279,11 @@ pub fn state(expected: &State, received: &State) -> Vec<Finding> {
                 }
                 if r.balances != e.balances {
                     out.push(with(
-                        finding(Class::Fail, "balance", "session balances differ from the model's"),
+                        finding(
+                            Class::Fail,
+                            "balance",
+                            "session balances differ from the model's",
+                        ),
                         serde_json::to_string(&e.balances).unwrap_or_default(),
                         serde_json::to_string(&r.balances).unwrap_or_default(),
                     ));
@@ -264,7 +298,11 @@ pub fn state(expected: &State, received: &State) -> Vec<Finding> {
             .any(|e| e.app_session_id == r.app_session_id)
         {
             out.push(with(
-                finding(Class::Fail, "session", "the broker holds a session the model does not"),
+                finding(
+                    Class::Fail,
+                    "session",
+                    "the broker holds a session the model does not",
+                ),
                 "",
                 r.app_session_id.clone(),
             ));
@@ -275,5 +313,9 @@ pub fn state(expected: &State, received: &State) -> Vec<Finding> {
 
 /// The class of a list of findings: the worst one, PASS when there are none.
 pub fn worst(findings: &[Finding]) -> Class {
-    findings.iter().map(|f| f.class).max().unwrap_or(Class::Pass)
+    findings
+        .iter()
+        .map(|f| f.class)
+        .max()
+        .unwrap_or(Class::Pass)
 }

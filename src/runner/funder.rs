@@ -58,7 +58,8 @@ impl Funder {
         }
         let conn = slot.as_mut().expect("opened above");
         let id = conn.next_id();
-        let params = json!({"destination": wallet, "allocations": [{"asset": asset, "amount": amount}]});
+        let params =
+            json!({"destination": wallet, "allocations": [{"asset": asset, "amount": amount}]});
         let req = encode_req(id, "transfer", &params, now_ms());
         let frame = encode_signed(&req, &sign_req(&req, std::slice::from_ref(&self.key)));
         let exchange = match conn.exchange(&frame).await {
@@ -70,7 +71,9 @@ impl Funder {
         };
         match exchange.reply.frame.error_message() {
             None => Ok(()),
-            Some(error) => Err(format!("funder transfer of {amount} {asset} to {wallet}: {error}")),
+            Some(error) => Err(format!(
+                "funder transfer of {amount} {asset} to {wallet}: {error}"
+            )),
         }
     }
 }

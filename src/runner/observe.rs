@@ -149,8 +149,9 @@ impl Observers {
             };
             let mut balances = BTreeMap::new();
             for (name, (_, conn)) in self.conns.iter_mut() {
-                let rows =
-                    Self::rows(&Self::call(conn, "get_ledger_balances", json!({"account_id": id})).await?);
+                let rows = Self::rows(
+                    &Self::call(conn, "get_ledger_balances", json!({"account_id": id})).await?,
+                );
                 if !rows.is_empty() {
                     balances.insert(name.clone(), rows);
                 }
@@ -162,7 +163,9 @@ impl Observers {
                 balances,
             });
         }
-        state.sessions.sort_by(|a, b| a.app_session_id.cmp(&b.app_session_id));
+        state
+            .sessions
+            .sort_by(|a, b| a.app_session_id.cmp(&b.app_session_id));
         Ok(state)
     }
 

@@ -88,8 +88,14 @@ impl Target {
                 ))
                 .await
             }
-            Funding::Funder(funder) => funder.transfer(&self.url, &self.limits, wallet, asset, amount).await,
-            Funding::None => Err("the target has no funding hook (--fund-cmd or --funder-key)".into()),
+            Funding::Funder(funder) => {
+                funder
+                    .transfer(&self.url, &self.limits, wallet, asset, amount)
+                    .await
+            }
+            Funding::None => {
+                Err("the target has no funding hook (--fund-cmd or --funder-key)".into())
+            }
         }
     }
 
@@ -139,7 +145,10 @@ mod tests {
     #[test]
     fn placeholders_are_shell_quoted() {
         assert_eq!(
-            fill_template("fund {wallet} {amount}", &[("wallet", "0xA"), ("amount", "1'; rm")]),
+            fill_template(
+                "fund {wallet} {amount}",
+                &[("wallet", "0xA"), ("amount", "1'; rm")]
+            ),
             "fund '0xA' '1'\\''; rm'"
         );
     }

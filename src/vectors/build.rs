@@ -55,7 +55,11 @@ pub fn close(session: &str, allocations: Vec<Value>) -> Value {
 pub fn session_id(definition: &Value) -> String {
     let participants: Vec<String> = definition["participants"]
         .as_array()
-        .map(|a| a.iter().map(|p| p.as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|p| p.as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let weights: Vec<i64> = definition["weights"]
         .as_array()

@@ -19,7 +19,10 @@ pub const V04: &str = "NitroRPC/0.4";
 pub fn applies_to(rule: &str) -> &'static [&'static str] {
     if rule.starts_with("AS-V02") {
         &[V02]
-    } else if ["AS-V04", "AS-DEP", "AS-WD"].iter().any(|p| rule.starts_with(p)) {
+    } else if ["AS-V04", "AS-DEP", "AS-WD"]
+        .iter()
+        .any(|p| rule.starts_with(p))
+    {
         &[V04]
     } else if rule.starts_with("AS-") {
         &[V02, V04]
@@ -33,9 +36,11 @@ fn is_rule_id(id: &str) -> bool {
         return false;
     };
     if family == "AS" {
-        return rest
-            .split_once('-')
-            .is_some_and(|(area, n)| area.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && starts_with_digit(n));
+        return rest.split_once('-').is_some_and(|(area, n)| {
+            area.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && starts_with_digit(n)
+        });
     }
     FAMILIES.contains(&family) && starts_with_digit(rest)
 }
@@ -124,9 +129,9 @@ impl Coverage {
                 continue;
             }
             applicable += 1;
-            let hit = citing
-                .iter()
-                .any(|id| by_id.get(id.as_str()).and_then(|v| v.protocol.as_deref()) == Some(protocol));
+            let hit = citing.iter().any(|id| {
+                by_id.get(id.as_str()).and_then(|v| v.protocol.as_deref()) == Some(protocol)
+            });
             if hit {
                 covered += 1;
             } else {

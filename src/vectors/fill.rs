@@ -113,8 +113,8 @@ pub fn fill(case: &Case) -> Vector {
         .iter()
         .map(|s| serde_json::json!([s.at_ms, s.conn, s.action]))
         .collect();
-    let source = serde_json::to_string(&serde_json::json!([case.id, setup, inputs]))
-        .expect("serializable");
+    let source =
+        serde_json::to_string(&serde_json::json!([case.id, setup, inputs])).expect("serializable");
     Vector {
         format: FORMAT.to_string(),
         id: case.id.clone(),

@@ -219,9 +219,7 @@ impl Vector {
     pub fn expectation<'a>(&'a self, step: &'a Step, profile: &str) -> Option<&'a Expect> {
         match step.expect.get(profile)? {
             ExpectOrSame::Expect(e) => Some(e),
-            ExpectOrSame::Same { same_as } if same_as != profile => {
-                self.expectation(step, same_as)
-            }
+            ExpectOrSame::Same { same_as } if same_as != profile => self.expectation(step, same_as),
             ExpectOrSame::Same { .. } => None,
         }
     }

@@ -7,11 +7,15 @@ pub mod coverage;
 pub mod fill;
 pub mod format;
 pub mod recorder;
+pub mod replay;
 
 pub use fill::{fill, Case};
 pub use format::Vector;
 
 use std::path::{Path, PathBuf};
+
+/// The JSON Schema of the format, beside the vectors (not a vector).
+pub const SCHEMA_FILE: &str = "schema.json";
 
 /// Folder of vectors that the generator does not own (shrunk fuzz findings).
 pub const REGRESSIONS: &str = "regressions";
@@ -27,7 +31,7 @@ pub fn path_of(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("{id}.json"))
 }
 
-/// Every `*.json` vector under `dir` (schema files excluded), sorted by path.
+/// Every `*.json` vector under `dir` (the schema excluded), sorted by path.
 pub fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -37,7 +41,7 @@ pub fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "json")
-                && path.parent() != Some(dir)
+                && path.file_name().is_some_and(|n| n != SCHEMA_FILE)
             {
                 out.push(path);
             }
@@ -74,9 +78,21 @@ pub enum Drift {
 impl std::fmt::Display for Drift {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Drift::Missing(p) => write!(f, "missing: {} (run `nitrocert vectors generate`)", p.display()),
-            Drift::Changed(p) => write!(f, "changed: {} (the model or the case changed; regenerate and review the diff)", p.display()),
-            Drift::Stale(p) => write!(f, "stale: {} (no case of the catalogue writes it)", p.display()),
+            Drift::Missing(p) => write!(
+                f,
+                "missing: {} (run `nitrocert vectors generate`)",
+                p.display()
+            ),
+            Drift::Changed(p) => write!(
+                f,
+                "changed: {} (the model or the case changed; regenerate and review the diff)",
+                p.display()
+            ),
+            Drift::Stale(p) => write!(
+                f,
+                "stale: {} (no case of the catalogue writes it)",
+                p.display()
+            ),
         }
     }
 }
@@ -86,7 +102,11 @@ pub fn fill_all() -> Vec<Vector> {
     let cases = catalog::all();
     let mut seen = std::collections::BTreeSet::new();
     for case in &cases {
-        assert!(seen.insert(case.id.clone()), "duplicate case id {}", case.id);
+        assert!(
+            seen.insert(case.id.clone()),
+            "duplicate case id {}",
+            case.id
+        );
     }
     cases.iter().map(fill).collect()
 }

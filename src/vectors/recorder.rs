@@ -170,7 +170,10 @@ impl Recorder {
     }
 
     fn assert_setup(&self, what: &str) {
-        assert!(self.steps.is_empty(), "{what} belongs before the first step");
+        assert!(
+            self.steps.is_empty(),
+            "{what} belongs before the first step"
+        );
     }
 
     /// Credits a unified balance before the first step.
@@ -291,15 +294,26 @@ impl Recorder {
         };
         let sig = policy.sign(&wallet_key).expect("a well-formed policy");
         let (_, id) = self.next_id(conn);
-        let req = encode_req(id, "auth_verify", &json!({ "challenge": challenge }), self.now_ms);
-        let handled = self
-            .engine
-            .handle(conn_id, encode_signed(&req, &[sig]).as_bytes(), self.now_ms);
+        let req = encode_req(
+            id,
+            "auth_verify",
+            &json!({ "challenge": challenge }),
+            self.now_ms,
+        );
+        let handled =
+            self.engine
+                .handle(conn_id, encode_signed(&req, &[sig]).as_bytes(), self.now_ms);
         handled.outcome.expect("auth_verify reaches the model")
     }
 
     /// Sends `method(params)` on `conn`, signed by `signers` in order, with `req[3]` = now.
-    pub fn request(&mut self, conn: &str, method: &str, params: Value, signers: &[&str]) -> &Outcome {
+    pub fn request(
+        &mut self,
+        conn: &str,
+        method: &str,
+        params: Value,
+        signers: &[&str],
+    ) -> &Outcome {
         self.request_at(conn, method, params, signers, 0)
     }
 
@@ -400,8 +414,11 @@ impl Recorder {
     fn send(&mut self, conn: &str, conn_id: ConnId, bytes: &[u8], action: Action) {
         let before = self.observe_before();
         let handled = self.engine.handle(conn_id, bytes, self.now_ms);
-        let frames: Vec<(ConnId, String)> =
-            handled.frames.into_iter().map(|o| (o.conn, o.text)).collect();
+        let frames: Vec<(ConnId, String)> = handled
+            .frames
+            .into_iter()
+            .map(|o| (o.conn, o.text))
+            .collect();
         let outcome = match handled.outcome {
             Some(o) => o,
             None => envelope_outcome(&frames, conn_id),

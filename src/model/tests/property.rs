@@ -9,7 +9,20 @@ use rand_chacha::ChaCha8Rng;
 
 const WALLETS: [&str; 4] = [A, B, C, D];
 const ASSETS: [&str; 2] = ["usdc", "eth"];
-const AMOUNTS: [&str; 12] = ["0", "1", "5", "10", "25", "50", "100", "0.5", "-1", "7.25", "1000", "0.0000000000000000001"];
+const AMOUNTS: [&str; 12] = [
+    "0",
+    "1",
+    "5",
+    "10",
+    "25",
+    "50",
+    "100",
+    "0.5",
+    "-1",
+    "7.25",
+    "1000",
+    "0.0000000000000000001",
+];
 
 struct Gen {
     rng: ChaCha8Rng,
@@ -75,16 +88,29 @@ fn next_call(g: &mut Gen, m: &Model, nonce: &mut u64) -> (ConnId, String, Value,
             let sum: i64 = weights.iter().sum();
             let quorum = g.below(sum as usize + 2) as u64;
             *nonce += 1;
-            let proto = if g.chance(30) { "NitroRPC/0.2" } else { "NitroRPC/0.4" };
+            let proto = if g.chance(30) {
+                "NitroRPC/0.2"
+            } else {
+                "NitroRPC/0.4"
+            };
             let rows = g.rows(&parts, m, None);
             let sigs = g.signers(&parts);
             let d = json!({"application": "app", "protocol": proto, "participants": parts, "weights": weights, "quorum": quorum, "nonce": *nonce});
-            (conn, "create_app_session".into(), json!({"definition": d, "allocations": rows}), sigs)
+            (
+                conn,
+                "create_app_session".into(),
+                json!({"definition": d, "allocations": rows}),
+                sigs,
+            )
         }
         3..=6 if !ids.is_empty() => {
             let s = m.session(&ids[g.below(ids.len())]).unwrap().clone();
             let intent = g.pick(&["operate", "operate", "deposit", "withdraw", "", "bogus"]);
-            let version = if g.chance(85) { s.version + 1 } else { g.below(5) as u64 };
+            let version = if g.chance(85) {
+                s.version + 1
+            } else {
+                g.below(5) as u64
+            };
             let rows = g.rows(&s.participants, m, Some(&s.id));
             let sigs = g.signers(&s.participants);
             let mut p = json!({"app_session_id": s.id, "allocations": rows});
@@ -98,21 +124,33 @@ fn next_call(g: &mut Gen, m: &Model, nonce: &mut u64) -> (ConnId, String, Value,
             let s = m.session(&ids[g.below(ids.len())]).unwrap().clone();
             let rows = g.rows(&s.participants, m, Some(&s.id));
             let sigs = g.signers(&s.participants);
-            (conn, "close_app_session".into(), json!({"app_session_id": s.id, "allocations": rows}), sigs)
+            (
+                conn,
+                "close_app_session".into(),
+                json!({"app_session_id": s.id, "allocations": rows}),
+                sigs,
+            )
         }
         _ => {
             let from = WALLETS[conn as usize - 1].to_string();
             let dest = g.wallet();
             let amount = g.pick(&AMOUNTS);
             let asset = g.pick(&ASSETS);
-            (conn, "transfer".into(), json!({"destination": dest, "allocations": [{"asset": asset, "amount": amount}]}), vec![from])
+            (
+                conn,
+                "transfer".into(),
+                json!({"destination": dest, "allocations": [{"asset": asset, "amount": amount}]}),
+                vec![from],
+            )
         }
     }
 }
 
 /// Runs one seeded sequence; returns the violations seen (step index, method, violation).
 fn run(profile: Profile, seed: u64, steps: usize) -> Vec<(usize, String, Violation)> {
-    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed) };
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+    };
     let mut m = Model::new(profile, Config::default());
     let mut now = T0;
     for (i, w) in WALLETS.iter().enumerate() {
@@ -129,7 +167,10 @@ fn run(profile: Profile, seed: u64, steps: usize) -> Vec<(usize, String, Violati
         let sigs: Vec<Option<String>> = signers.into_iter().map(Some).collect();
         let before = m.snapshot();
         let out = m.step(&Call::new(conn, &method, &params, &sigs, now));
-        assert!(!matches!(out.response, Expected::Unmodelled(_)), "seed {seed} step {i}: {out:?}");
+        assert!(
+            !matches!(out.response, Expected::Unmodelled(_)),
+            "seed {seed} step {i}: {out:?}"
+        );
         for v in check_step(&before, &m.snapshot(), out.is_ok()) {
             found.push((i, method.clone(), v));
         }
@@ -159,14 +200,19 @@ fn clearnode_profile_keeps_atomicity_and_versions_but_not_conservation() {
             }
         }
     }
-    assert!(conservation > 0, "canary: the generator must reach the fund-creating quirks");
+    assert!(
+        conservation > 0,
+        "canary: the generator must reach the fund-creating quirks"
+    );
 }
 
 #[test]
 fn generator_reaches_successes_of_every_kind() {
     let mut ok_methods = std::collections::BTreeSet::new();
     for seed in 0..40 {
-        let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed) };
+        let mut g = Gen {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        };
         let mut m = Model::new(Profile::Spec, Config::default());
         for (i, w) in WALLETS.iter().enumerate() {
             m.login(i as u64 + 1, w, T0);
@@ -177,14 +223,30 @@ fn generator_reaches_successes_of_every_kind() {
         for i in 0..80 {
             let (conn, method, params, signers) = next_call(&mut g, &m, &mut nonce);
             let sigs: Vec<Option<String>> = signers.into_iter().map(Some).collect();
-            let out = m.step(&Call::new(conn, &method, &params, &sigs, T0 + 1000 * (i + 1)));
+            let out = m.step(&Call::new(
+                conn,
+                &method,
+                &params,
+                &sigs,
+                T0 + 1000 * (i + 1),
+            ));
             if out.is_ok() {
                 let intent = params.get("intent").and_then(Value::as_str).unwrap_or("");
                 ok_methods.insert(format!("{method}:{intent}"));
             }
         }
     }
-    for want in ["create_app_session:", "submit_app_state:operate", "submit_app_state:deposit", "submit_app_state:withdraw", "close_app_session:", "transfer:"] {
-        assert!(ok_methods.contains(want), "{want} never succeeded: {ok_methods:?}");
+    for want in [
+        "create_app_session:",
+        "submit_app_state:operate",
+        "submit_app_state:deposit",
+        "submit_app_state:withdraw",
+        "close_app_session:",
+        "transfer:",
+    ] {
+        assert!(
+            ok_methods.contains(want),
+            "{want} never succeeded: {ok_methods:?}"
+        );
     }
 }

@@ -112,7 +112,10 @@ pub fn want_ok(r: &Recorder) {
     }
     match last_response(r) {
         Response::Ok { .. } => {}
-        other => panic!("step {} expected success, model says {other:?}", r.steps.len()),
+        other => panic!(
+            "step {} expected success, model says {other:?}",
+            r.steps.len()
+        ),
     }
 }
 
@@ -134,9 +137,17 @@ pub fn want_one_of(r: &Recorder, texts: &[&str]) {
             let mut want = texts.to_vec();
             got.sort_unstable();
             want.sort_unstable();
-            assert_eq!(got, want, "step {}: model error texts differ from the digest", r.steps.len());
+            assert_eq!(
+                got,
+                want,
+                "step {}: model error texts differ from the digest",
+                r.steps.len()
+            );
         }
-        other => panic!("step {} expected {texts:?}, model says {other:?}", r.steps.len()),
+        other => panic!(
+            "step {} expected {texts:?}, model says {other:?}",
+            r.steps.len()
+        ),
     }
 }
 
@@ -146,12 +157,20 @@ pub fn want_err_prefix(r: &Recorder, prefix: &str) {
         return;
     }
     match last_response(r) {
-        Response::Error { one_of, prefixes, .. } => assert!(
-            one_of.iter().chain(prefixes.iter()).any(|t| t.starts_with(prefix)),
+        Response::Error {
+            one_of, prefixes, ..
+        } => assert!(
+            one_of
+                .iter()
+                .chain(prefixes.iter())
+                .any(|t| t.starts_with(prefix)),
             "step {}: {one_of:?} / {prefixes:?} do not start with {prefix:?}",
             r.steps.len()
         ),
-        other => panic!("step {} expected {prefix:?}…, model says {other:?}", r.steps.len()),
+        other => panic!(
+            "step {} expected {prefix:?}…, model says {other:?}",
+            r.steps.len()
+        ),
     }
 }
 
@@ -185,7 +204,13 @@ pub fn now_ms(r: &Recorder) -> u64 {
 
 /// A `req` array text `[id,"method",<params_text>,ts]` with `ts` = the clock of the next step
 /// plus `ts_offset_ms`, so a private method passes the timestamp window.
-pub fn req_text(r: &Recorder, id: u64, method: &str, params_text: &str, ts_offset_ms: i64) -> String {
+pub fn req_text(
+    r: &Recorder,
+    id: u64,
+    method: &str,
+    params_text: &str,
+    ts_offset_ms: i64,
+) -> String {
     let ts = (now_ms(r) as i64 + ts_offset_ms) as u64;
     format!("[{id},\"{method}\",{params_text},{ts}]")
 }

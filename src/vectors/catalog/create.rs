@@ -99,16 +99,24 @@ fn only_funded_sign(p: &'static str) -> Case {
 }
 
 fn missing_signature(p: &'static str) -> Case {
-    Case::new(vid(AREA, "missing-signature", p), "B allocates 50 but only A signs, so the create fails naming B and nothing moves.")
-        .rules(&["AS-CREATE-1", "AS-CREATE-2", "AS-INV-4"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let rows = vec![row(&a, "usdc", "100"), row(&b, "usdc", "50")];
-            r.request("A", "create_app_session", create(def(p, &a, &b), rows, None), &["A"]);
-            want_err(r, &format!("missing signature for participant {b}"));
-        })
+    Case::new(
+        vid(AREA, "missing-signature", p),
+        "B allocates 50 but only A signs, so the create fails naming B and nothing moves.",
+    )
+    .rules(&["AS-CREATE-1", "AS-CREATE-2", "AS-INV-4"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let rows = vec![row(&a, "usdc", "100"), row(&b, "usdc", "50")];
+        r.request(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), rows, None),
+            &["A"],
+        );
+        want_err(r, &format!("missing signature for participant {b}"));
+    })
 }
 
 fn protocol_wrong_case(p: &'static str) -> Case {
@@ -126,17 +134,24 @@ fn protocol_wrong_case(p: &'static str) -> Case {
 }
 
 fn protocol_unknown_version(p: &'static str) -> Case {
-    let bad = if p == V02 { "NitroRPC/0.1" } else { "NitroRPC/0.5" };
-    Case::new(vid(AREA, "protocol-unknown-version", p), format!("Only 0.2 and 0.4 are supported: {bad} is rejected with its name echoed."))
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", bad, &[&a, &b], &[50, 50], 100, 1);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, &format!("unsupported protocol: {bad}"));
-        })
+    let bad = if p == V02 {
+        "NitroRPC/0.1"
+    } else {
+        "NitroRPC/0.5"
+    };
+    Case::new(
+        vid(AREA, "protocol-unknown-version", p),
+        format!("Only 0.2 and 0.4 are supported: {bad} is rejected with its name echoed."),
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", bad, &[&a, &b], &[50, 50], 100, 1);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(r, &format!("unsupported protocol: {bad}"));
+    })
 }
 
 fn missing_protocol() -> Case {
@@ -152,29 +167,40 @@ fn missing_protocol() -> Case {
 }
 
 fn one_participant(p: &'static str) -> Case {
-    Case::new(vid(AREA, "one-participant", p), "A session needs at least two participants.")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, _) = pair(r);
-            let d = definition("app", p, &[&a], &[100], 100, 1);
-            r.request("A", "create_app_session", create(d, vec![row(&a, "usdc", "1")], None), &["A"]);
-            want_err(r, "invalid number of participants");
-        })
+    Case::new(
+        vid(AREA, "one-participant", p),
+        "A session needs at least two participants.",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, _) = pair(r);
+        let d = definition("app", p, &[&a], &[100], 100, 1);
+        r.request(
+            "A",
+            "create_app_session",
+            create(d, vec![row(&a, "usdc", "1")], None),
+            &["A"],
+        );
+        want_err(r, "invalid number of participants");
+    })
 }
 
 fn weights_mismatch(p: &'static str) -> Case {
-    Case::new(vid(AREA, "weights-length-mismatch", p), "Three weights for two participants are rejected.")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", p, &[&a, &b], &[50, 50, 0], 100, 1);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, "number of weights must be equal to participants");
-        })
+    Case::new(
+        vid(AREA, "weights-length-mismatch", p),
+        "Three weights for two participants are rejected.",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", p, &[&a, &b], &[50, 50, 0], 100, 1);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(r, "number of weights must be equal to participants");
+    })
 }
 
 fn nonce_zero(p: &'static str) -> Case {
@@ -204,41 +230,58 @@ fn nonce_missing(p: &'static str) -> Case {
 }
 
 fn negative_weight(p: &'static str) -> Case {
-    Case::new(vid(AREA, "negative-weight", p), "The first negative weight is reported with its participant string.")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", p, &[&a, &b], &[150, -50], 100, 1);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, &format!("participant {b} weight cannot be negative"));
-        })
+    Case::new(
+        vid(AREA, "negative-weight", p),
+        "The first negative weight is reported with its participant string.",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", p, &[&a, &b], &[150, -50], 100, 1);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(r, &format!("participant {b} weight cannot be negative"));
+    })
 }
 
 fn quorum_above_sum(p: &'static str) -> Case {
-    Case::new(vid(AREA, "quorum-above-sum", p), "A quorum of 101 over weights summing to 100 is rejected with both numbers.")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", p, &[&a, &b], &[50, 50], 101, 1);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, "target quorum (101) cannot be greater than total sum of weights (100)");
-        })
+    Case::new(
+        vid(AREA, "quorum-above-sum", p),
+        "A quorum of 101 over weights summing to 100 is rejected with both numbers.",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", p, &[&a, &b], &[50, 50], 101, 1);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(
+            r,
+            "target quorum (101) cannot be greater than total sum of weights (100)",
+        );
+    })
 }
 
 fn quorum_equals_sum(p: &'static str) -> Case {
-    Case::new(vid(AREA, "quorum-equals-sum", p), "A quorum equal to the sum of weights is allowed.")
-        .rules(&["AS-DEF-3", "AS-CREATE-1"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", p, &[&a, &b], &[30, 70], 100, 1);
-            r.request("A", "create_app_session", create(d, vec![row(&a, "usdc", "10")], None), &["A"]);
-            want_ok(r);
-        })
+    Case::new(
+        vid(AREA, "quorum-equals-sum", p),
+        "A quorum equal to the sum of weights is allowed.",
+    )
+    .rules(&["AS-DEF-3", "AS-CREATE-1"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", p, &[&a, &b], &[30, 70], 100, 1);
+        r.request(
+            "A",
+            "create_app_session",
+            create(d, vec![row(&a, "usdc", "10")], None),
+            &["A"],
+        );
+        want_ok(r);
+    })
 }
 
 fn zero_weight(p: &'static str) -> Case {
@@ -254,69 +297,97 @@ fn zero_weight(p: &'static str) -> Case {
 }
 
 fn order_protocol_first(p: &'static str) -> Case {
-    Case::new(vid(AREA, "order-protocol-before-count", p), "With a bad protocol and a single participant, the protocol error wins (AS-DEF-3 order).")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, _) = pair(r);
-            let bad = format!("{p} ");
-            let d = definition("app", &bad, &[&a], &[100], 100, 0);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, &format!("unsupported protocol: {bad}"));
-        })
+    Case::new(
+        vid(AREA, "order-protocol-before-count", p),
+        "With a bad protocol and a single participant, the protocol error wins (AS-DEF-3 order).",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, _) = pair(r);
+        let bad = format!("{p} ");
+        let d = definition("app", &bad, &[&a], &[100], 100, 0);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(r, &format!("unsupported protocol: {bad}"));
+    })
 }
 
 fn order_count_before_weights(p: &'static str) -> Case {
-    Case::new(vid(AREA, "order-count-before-weights", p), "One participant and no weights reports the participant count, not the weights length.")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, _) = pair(r);
-            let d = definition("app", p, &[&a], &[], 100, 0);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, "invalid number of participants");
-        })
+    Case::new(
+        vid(AREA, "order-count-before-weights", p),
+        "One participant and no weights reports the participant count, not the weights length.",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, _) = pair(r);
+        let d = definition("app", p, &[&a], &[], 100, 0);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(r, "invalid number of participants");
+    })
 }
 
 fn order_nonce_before_weight_sign(p: &'static str) -> Case {
-    Case::new(vid(AREA, "order-nonce-before-negative-weight", p), "A zero nonce is reported before a negative weight and an excessive quorum.")
-        .rules(&["AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", p, &[&a, &b], &[-1, 50], 500, 0);
-            r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
-            want_err(r, "nonce is zero or not provided");
-        })
+    Case::new(
+        vid(AREA, "order-nonce-before-negative-weight", p),
+        "A zero nonce is reported before a negative weight and an excessive quorum.",
+    )
+    .rules(&["AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", p, &[&a, &b], &[-1, 50], 500, 0);
+        r.request("A", "create_app_session", create(d, vec![], None), &["A"]);
+        want_err(r, "nonce is zero or not provided");
+    })
 }
 
 fn order_definition_before_rows(p: &'static str) -> Case {
-    Case::new(vid(AREA, "order-definition-before-rows", p), "A definition error is reported before a negative allocation row.")
-        .rules(&["AS-CREATE-1", "AS-DEF-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = definition("app", p, &[&a, &b], &[50, 50], 101, 1);
-            r.request("A", "create_app_session", create(d, vec![row(&a, "usdc", "-1")], None), &["A"]);
-            want_err(r, "target quorum (101) cannot be greater than total sum of weights (100)");
-        })
+    Case::new(
+        vid(AREA, "order-definition-before-rows", p),
+        "A definition error is reported before a negative allocation row.",
+    )
+    .rules(&["AS-CREATE-1", "AS-DEF-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = definition("app", p, &[&a, &b], &[50, 50], 101, 1);
+        r.request(
+            "A",
+            "create_app_session",
+            create(d, vec![row(&a, "usdc", "-1")], None),
+            &["A"],
+        );
+        want_err(
+            r,
+            "target quorum (101) cannot be greater than total sum of weights (100)",
+        );
+    })
 }
 
 fn negative_allocation(p: &'static str) -> Case {
-    Case::new(vid(AREA, "negative-allocation", p), "A negative row fails with the amount rendered without trailing zeros.")
-        .rules(&["AS-CREATE-1", "AS-AMT-5"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let rows = vec![row(&a, "usdc", "10"), row(&b, "usdc", "-5.50")];
-            r.request("A", "create_app_session", create(def(p, &a, &b), rows, None), &["A", "B"]);
-            want_err(r, "negative allocation: -5.5 for asset usdc");
-        })
+    Case::new(
+        vid(AREA, "negative-allocation", p),
+        "A negative row fails with the amount rendered without trailing zeros.",
+    )
+    .rules(&["AS-CREATE-1", "AS-AMT-5"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let rows = vec![row(&a, "usdc", "10"), row(&b, "usdc", "-5.50")];
+        r.request(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), rows, None),
+            &["A", "B"],
+        );
+        want_err(r, "negative allocation: -5.5 for asset usdc");
+    })
 }
 
 fn negative_before_signature(p: &'static str) -> Case {
@@ -345,15 +416,23 @@ fn zero_row_skips_everything(p: &'static str) -> Case {
 }
 
 fn insufficient_funds(p: &'static str) -> Case {
-    Case::new(vid(AREA, "insufficient-funds", p), "A row above the unified balance fails with the participant and asset named.")
-        .rules(&["AS-CREATE-1", "AS-INV-3", "AS-INV-4"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.request("A", "create_app_session", create(def(p, &a, &b), vec![row(&a, "usdc", "1000.000001")], None), &["A"]);
-            want_err(r, &format!("insufficient funds: {a} for asset usdc"));
-        })
+    Case::new(
+        vid(AREA, "insufficient-funds", p),
+        "A row above the unified balance fails with the participant and asset named.",
+    )
+    .rules(&["AS-CREATE-1", "AS-INV-3", "AS-INV-4"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.request(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), vec![row(&a, "usdc", "1000.000001")], None),
+            &["A"],
+        );
+        want_err(r, &format!("insufficient funds: {a} for asset usdc"));
+    })
 }
 
 fn insufficient_cumulative(p: &'static str) -> Case {
@@ -394,15 +473,23 @@ fn unknown_asset(p: &'static str) -> Case {
 }
 
 fn asset_case_sensitive(p: &'static str) -> Case {
-    Case::new(vid(AREA, "asset-case-sensitive", p), "\"USDC\" is another asset than \"usdc\": A holds none of it.")
-        .rules(&["AS-CREATE-3"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.request("A", "create_app_session", create(def(p, &a, &b), vec![row(&a, "USDC", "1")], None), &["A"]);
-            want_err(r, &format!("insufficient funds: {a} for asset USDC"));
-        })
+    Case::new(
+        vid(AREA, "asset-case-sensitive", p),
+        "\"USDC\" is another asset than \"usdc\": A holds none of it.",
+    )
+    .rules(&["AS-CREATE-3"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.request(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), vec![row(&a, "USDC", "1")], None),
+            &["A"],
+        );
+        want_err(r, &format!("insufficient funds: {a} for asset USDC"));
+    })
 }
 
 fn unsigned_non_participant(p: &'static str) -> Case {
@@ -437,21 +524,34 @@ fn duplicate_id(p: &'static str) -> Case {
 }
 
 fn duplicate_id_after_close(p: &'static str) -> Case {
-    Case::new(vid(AREA, "duplicate-definition-after-close", p), "A closed session's id stays taken: re-creating its definition fails with the fallback.")
-        .rules(&["AS-ID-3", "AS-GEN-3"])
-        .quirks(&["Q-31"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = def(p, &a, &b);
-            let sid = session_id(&d);
-            r.request("A", "create_app_session", create(d.clone(), vec![row(&a, "usdc", "10")], None), &["A"]);
-            r.request("A", "close_app_session", close(&sid, vec![row(&a, "usdc", "10")]), &["A", "B"]);
-            want_ok(r);
-            r.request("A", "create_app_session", create(d, vec![], None), &[]);
-            want_err(r, "failed to create application session");
-        })
+    Case::new(
+        vid(AREA, "duplicate-definition-after-close", p),
+        "A closed session's id stays taken: re-creating its definition fails with the fallback.",
+    )
+    .rules(&["AS-ID-3", "AS-GEN-3"])
+    .quirks(&["Q-31"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = def(p, &a, &b);
+        let sid = session_id(&d);
+        r.request(
+            "A",
+            "create_app_session",
+            create(d.clone(), vec![row(&a, "usdc", "10")], None),
+            &["A"],
+        );
+        r.request(
+            "A",
+            "close_app_session",
+            close(&sid, vec![row(&a, "usdc", "10")]),
+            &["A", "B"],
+        );
+        want_ok(r);
+        r.request("A", "create_app_session", create(d, vec![], None), &[]);
+        want_err(r, "failed to create application session");
+    })
 }
 
 fn reordered_keys_same_id(p: &'static str) -> Case {
@@ -524,88 +624,111 @@ fn case_insensitive_keys(p: &'static str) -> Case {
 }
 
 fn params_array(p: &'static str) -> Case {
-    Case::new(vid(AREA, "params-array", p), "Params that are an array instead of an object fail to parse.")
-        .rules(&["AS-GEN-6", "AS-GEN-3", "WIRE-13"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.request("A", "create_app_session", json!([def(p, &a, &b)]), &["A"]);
-            want_err(r, "failed to parse parameters");
-        })
+    Case::new(
+        vid(AREA, "params-array", p),
+        "Params that are an array instead of an object fail to parse.",
+    )
+    .rules(&["AS-GEN-6", "AS-GEN-3", "WIRE-13"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.request("A", "create_app_session", json!([def(p, &a, &b)]), &["A"]);
+        want_err(r, "failed to parse parameters");
+    })
 }
 
 fn weights_string(p: &'static str) -> Case {
-    Case::new(vid(AREA, "weights-as-strings", p), "Integer fields accept JSON numbers only: weights written as strings fail to parse.")
-        .rules(&["AS-DEF-2", "AS-GEN-6"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let mut d = def(p, &a, &b);
-            d["weights"] = json!(["50", "50"]);
-            r.request("A", "create_app_session", create(d, vec![], None), &[]);
-            want_err(r, "failed to parse parameters");
-        })
+    Case::new(
+        vid(AREA, "weights-as-strings", p),
+        "Integer fields accept JSON numbers only: weights written as strings fail to parse.",
+    )
+    .rules(&["AS-DEF-2", "AS-GEN-6"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let mut d = def(p, &a, &b);
+        d["weights"] = json!(["50", "50"]);
+        r.request("A", "create_app_session", create(d, vec![], None), &[]);
+        want_err(r, "failed to parse parameters");
+    })
 }
 
 fn quorum_fraction(p: &'static str) -> Case {
-    Case::new(vid(AREA, "quorum-fraction", p), "A fractional quorum (99.5) is not an integer and fails to parse.")
-        .rules(&["AS-DEF-2"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let mut d = def(p, &a, &b);
-            d["quorum"] = json!(99.5);
-            r.request("A", "create_app_session", create(d, vec![], None), &[]);
-            want_err(r, "failed to parse parameters");
-        })
+    Case::new(
+        vid(AREA, "quorum-fraction", p),
+        "A fractional quorum (99.5) is not an integer and fails to parse.",
+    )
+    .rules(&["AS-DEF-2"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let mut d = def(p, &a, &b);
+        d["quorum"] = json!(99.5);
+        r.request("A", "create_app_session", create(d, vec![], None), &[]);
+        want_err(r, "failed to parse parameters");
+    })
 }
 
 fn quorum_float_integral(p: &'static str) -> Case {
-    Case::new(vid(AREA, "quorum-integral-float", p), "An integral float (100.0) is read as the integer 100, and the id hashes 100.")
-        .rules(&["AS-DEF-2", "AS-ID-2"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let d = def(p, &a, &b);
-            let sid = session_id(&d);
-            let mut sent = d.clone();
-            sent["quorum"] = json!(100.0);
-            r.request("A", "create_app_session", create(sent, vec![], None), &[]);
-            want_ok(r);
-            r.request("A", "get_app_definition", json!({"app_session_id": sid}), &[]);
-            want_ok(r);
-        })
+    Case::new(
+        vid(AREA, "quorum-integral-float", p),
+        "An integral float (100.0) is read as the integer 100, and the id hashes 100.",
+    )
+    .rules(&["AS-DEF-2", "AS-ID-2"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let d = def(p, &a, &b);
+        let sid = session_id(&d);
+        let mut sent = d.clone();
+        sent["quorum"] = json!(100.0);
+        r.request("A", "create_app_session", create(sent, vec![], None), &[]);
+        want_ok(r);
+        r.request(
+            "A",
+            "get_app_definition",
+            json!({"app_session_id": sid}),
+            &[],
+        );
+        want_ok(r);
+    })
 }
 
 fn quorum_negative(p: &'static str) -> Case {
-    Case::new(vid(AREA, "quorum-negative", p), "A negative value for the unsigned quorum fails to parse.")
-        .rules(&["AS-DEF-2"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let mut d = def(p, &a, &b);
-            d["quorum"] = json!(-1);
-            r.request("A", "create_app_session", create(d, vec![], None), &[]);
-            want_err(r, "failed to parse parameters");
-        })
+    Case::new(
+        vid(AREA, "quorum-negative", p),
+        "A negative value for the unsigned quorum fails to parse.",
+    )
+    .rules(&["AS-DEF-2"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let mut d = def(p, &a, &b);
+        d["quorum"] = json!(-1);
+        r.request("A", "create_app_session", create(d, vec![], None), &[]);
+        want_err(r, "failed to parse parameters");
+    })
 }
 
 fn session_data_object(p: &'static str) -> Case {
-    Case::new(vid(AREA, "session-data-object", p), "session_data must be a string: an object fails to parse.")
-        .rules(&["AS-GEN-6"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            let mut params = create(def(p, &a, &b), vec![], None);
-            params["session_data"] = json!({"state": 1});
-            r.request("A", "create_app_session", params, &[]);
-            want_err(r, "failed to parse parameters");
-        })
+    Case::new(
+        vid(AREA, "session-data-object", p),
+        "session_data must be a string: an object fails to parse.",
+    )
+    .rules(&["AS-GEN-6"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        let mut params = create(def(p, &a, &b), vec![], None);
+        params["session_data"] = json!({"state": 1});
+        r.request("A", "create_app_session", params, &[]);
+        want_err(r, "failed to parse parameters");
+    })
 }
 
 fn session_key_signs(p: &'static str) -> Case {
@@ -634,26 +757,44 @@ fn unauthenticated(p: &'static str) -> Case {
 }
 
 fn stale_timestamp(p: &'static str) -> Case {
-    Case::new(vid(AREA, "stale-timestamp", p), "A create whose ts is 61 s old fails with invalid message timestamp, and no bu follows.")
-        .rules(&["AS-GEN-5", "WIRE-12", "AS-NOTIF-2"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.request_at("A", "create_app_session", create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None), &["A"], -61_000);
-            want_err(r, "invalid message timestamp");
-        })
+    Case::new(
+        vid(AREA, "stale-timestamp", p),
+        "A create whose ts is 61 s old fails with invalid message timestamp, and no bu follows.",
+    )
+    .rules(&["AS-GEN-5", "WIRE-12", "AS-NOTIF-2"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.request_at(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None),
+            &["A"],
+            -61_000,
+        );
+        want_err(r, "invalid message timestamp");
+    })
 }
 
 fn future_timestamp(p: &'static str) -> Case {
-    Case::new(vid(AREA, "future-timestamp", p), "A ts one hour in the future is accepted.")
-        .rules(&["AS-GEN-5", "WIRE-12"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.request_at("A", "create_app_session", create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None), &["A"], 3_600_000);
-            want_ok(r);
-        })
+    Case::new(
+        vid(AREA, "future-timestamp", p),
+        "A ts one hour in the future is accepted.",
+    )
+    .rules(&["AS-GEN-5", "WIRE-12"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.request_at(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None),
+            &["A"],
+            3_600_000,
+        );
+        want_ok(r);
+    })
 }
 
 fn non_participant_caller(p: &'static str) -> Case {
@@ -670,22 +811,36 @@ fn non_participant_caller(p: &'static str) -> Case {
 }
 
 fn extra_signer_ignored(p: &'static str) -> Case {
-    Case::new(vid(AREA, "extra-signers-ignored", p), "Signatures of a non-participant and a duplicate signature by A are ignored at create.")
-        .rules(&["AS-CREATE-2", "AS-GEN-7", "SIG-6"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.wallet("C");
-            r.request("A", "create_app_session", create(def(p, &a, &b), vec![row(&a, "usdc", "10")], None), &["C", "A", "A"]);
-            want_ok(r);
-        })
+    Case::new(
+        vid(AREA, "extra-signers-ignored", p),
+        "Signatures of a non-participant and a duplicate signature by A are ignored at create.",
+    )
+    .rules(&["AS-CREATE-2", "AS-GEN-7", "SIG-6"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.wallet("C");
+        r.request(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), vec![row(&a, "usdc", "10")], None),
+            &["C", "A", "A"],
+        );
+        want_ok(r);
+    })
 }
 
 /// A create signed by A plus a second `sig` entry that does not recover.
 fn bad_second_sig(r: &mut crate::vectors::recorder::Recorder, p: &str, bad: &str) {
     let (a, b) = pair(r);
     let params = create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None);
-    let req = super::common::req_text(r, 90, "create_app_session", &serde_json::to_string(&params).expect("json"), 0);
+    let req = super::common::req_text(
+        r,
+        90,
+        "create_app_session",
+        &serde_json::to_string(&params).expect("json"),
+        0,
+    );
     let mut sigs = sign(&req, &["A"]);
     sigs.push(bad.to_string());
     r.raw("A", &frame(&req, &sigs));
@@ -703,14 +858,17 @@ fn malformed_signature(p: &'static str) -> Case {
 }
 
 fn short_signature(p: &'static str) -> Case {
-    Case::new(vid(AREA, "signature-64-bytes", p), "A 64-byte signature has the wrong length, so the create fails with the signers fallback.")
-        .rules(&["AS-GEN-7", "SIG-3", "SIG-6", "SIG-1"])
-        .flags(&["invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            bad_second_sig(r, p, &format!("0x{}", "11".repeat(64)));
-            want_err(r, "failed to get signers from RPC message");
-        })
+    Case::new(
+        vid(AREA, "signature-64-bytes", p),
+        "A 64-byte signature has the wrong length, so the create fails with the signers fallback.",
+    )
+    .rules(&["AS-GEN-7", "SIG-3", "SIG-6", "SIG-1"])
+    .flags(&["invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        bad_second_sig(r, p, &format!("0x{}", "11".repeat(64)));
+        want_err(r, "failed to get signers from RPC message");
+    })
 }
 
 fn signature_other_bytes(p: &'static str) -> Case {
@@ -732,16 +890,27 @@ fn signature_other_bytes(p: &'static str) -> Case {
 }
 
 fn challenged_channel(p: &'static str) -> Case {
-    Case::new(vid(AREA, "challenged-channel", p), "A participant with a challenged channel cannot fund a create.")
-        .rules(&["AS-CHAN-1", "AS-CREATE-1"])
-        .flags(&["needs-channel-hook", "invalid-input"])
-        .protocol(p)
-        .script(move |r| {
-            let (a, b) = pair(r);
-            r.channel("A", crate::model::ChannelStatus::Challenged, "0");
-            r.request("A", "create_app_session", create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None), &["A"]);
-            want_err(r, &format!("participant {a} has challenged channels, cannot execute operation"));
-        })
+    Case::new(
+        vid(AREA, "challenged-channel", p),
+        "A participant with a challenged channel cannot fund a create.",
+    )
+    .rules(&["AS-CHAN-1", "AS-CREATE-1"])
+    .flags(&["needs-channel-hook", "invalid-input"])
+    .protocol(p)
+    .script(move |r| {
+        let (a, b) = pair(r);
+        r.channel("A", crate::model::ChannelStatus::Challenged, "0");
+        r.request(
+            "A",
+            "create_app_session",
+            create(def(p, &a, &b), vec![row(&a, "usdc", "1")], None),
+            &["A"],
+        );
+        want_err(
+            r,
+            &format!("participant {a} has challenged channels, cannot execute operation"),
+        );
+    })
 }
 
 fn funded_channel(p: &'static str) -> Case {

@@ -17,10 +17,28 @@ fn worked_scenario() -> Case {
         "The worked scenario of app-sessions.md §15, step by step, with G = 2000 after every step.",
     )
     .rules(&[
-        "AS-CREATE-1", "AS-CREATE-4", "AS-CREATE-5", "AS-CREATE-6", "AS-QUORUM-1", "AS-QUORUM-2",
-        "AS-V04-1", "AS-OP-1", "AS-OP-2", "AS-DEP-1", "AS-WD-1", "AS-CLOSE-1", "AS-CLOSE-3",
-        "AS-SUBMIT-1", "AS-SUBMIT-2", "AS-NOTIF-2", "AS-NOTIF-3", "AS-NOTIF-4", "AS-INV-1",
-        "AS-INV-2", "AS-INV-4", "AS-ID-4",
+        "AS-CREATE-1",
+        "AS-CREATE-4",
+        "AS-CREATE-5",
+        "AS-CREATE-6",
+        "AS-QUORUM-1",
+        "AS-QUORUM-2",
+        "AS-V04-1",
+        "AS-OP-1",
+        "AS-OP-2",
+        "AS-DEP-1",
+        "AS-WD-1",
+        "AS-CLOSE-1",
+        "AS-CLOSE-3",
+        "AS-SUBMIT-1",
+        "AS-SUBMIT-2",
+        "AS-NOTIF-2",
+        "AS-NOTIF-3",
+        "AS-NOTIF-4",
+        "AS-INV-1",
+        "AS-INV-2",
+        "AS-INV-4",
+        "AS-ID-4",
     ])
     .quirks(&["Q-24"])
     .protocol(V04)
@@ -32,16 +50,66 @@ fn worked_scenario() -> Case {
         let def = definition("chess", V04, &[&a, &b], &[50, 50], 100, 1);
         let sid = session_id(&def);
         let rows = |x: &str, y: &str| vec![row(&a, "usdc", x), row(&b, "usdc", y)];
-        r.request("A", "create_app_session", create(def, rows("100", "50"), None), &["A", "B"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "operate", 2, rows("30", "120")), &["A"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "operate", 3, rows("30", "120")), &["A", "B"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "operate", 2, rows("30", "120")), &["A", "B"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "deposit", 3, rows("80", "120")), &["B"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "deposit", 3, rows("80", "120")), &["A", "B"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "withdraw", 4, rows("80", "20")), &["A", "B"]);
-        r.request("A", "close_app_session", close(&sid, rows("60", "41")), &["A", "B"]);
-        r.request("A", "close_app_session", close(&sid, rows("60", "40")), &["A", "B"]);
-        r.request("A", "submit_app_state", submit_v04(&sid, "operate", 6, rows("60", "40")), &["A", "B"]);
+        r.request(
+            "A",
+            "create_app_session",
+            create(def, rows("100", "50"), None),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "operate", 2, rows("30", "120")),
+            &["A"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "operate", 3, rows("30", "120")),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "operate", 2, rows("30", "120")),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "deposit", 3, rows("80", "120")),
+            &["B"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "deposit", 3, rows("80", "120")),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "withdraw", 4, rows("80", "20")),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "close_app_session",
+            close(&sid, rows("60", "41")),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "close_app_session",
+            close(&sid, rows("60", "40")),
+            &["A", "B"],
+        );
+        r.request(
+            "A",
+            "submit_app_state",
+            submit_v04(&sid, "operate", 6, rows("60", "40")),
+            &["A", "B"],
+        );
     })
 }
 

@@ -1,12 +1,16 @@
 //! The scenario catalogue, one module per area. Each case says why it exists (rules, quirks,
 //! flags) and plays its steps on a [`Recorder`](super::recorder::Recorder).
 
+mod close;
 mod common;
 mod create;
+mod deposit;
 mod lifecycle;
 mod operate_shared;
+mod quorum;
 mod submit_v02;
 mod submit_v04_operate;
+mod withdraw;
 
 use super::Case;
 
@@ -17,5 +21,9 @@ pub fn all() -> Vec<Case> {
     cases.extend(create::cases());
     cases.extend(submit_v02::cases());
     cases.extend(submit_v04_operate::cases());
+    cases.extend(deposit::cases());
+    cases.extend(withdraw::cases());
+    cases.extend(close::cases());
+    cases.extend(quorum::cases());
     cases
 }

@@ -8,7 +8,8 @@ use crate::vectors::coverage::V02;
 use crate::vectors::Case;
 use serde_json::json;
 
-const UNSUPPORTED: &str = "incorrect request: specified parameters are not supported in this protocol";
+const UNSUPPORTED: &str =
+    "incorrect request: specified parameters are not supported in this protocol";
 
 fn id(name: &str) -> String {
     format!("submit-v02/{name}")

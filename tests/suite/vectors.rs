@@ -1,0 +1,67 @@
+//! Every vector file replayed through the model from the file alone, under every profile it
+//! was filled for (vector accounting: a file that is not replayed, or one citing an unknown
+//! rule id, fails).
+
+use crate::util::repo_path;
+use nitrocert::model::Profile;
+use nitrocert::vectors::{self, coverage};
+
+#[test]
+fn every_vector_file_replays_through_the_model() {
+    let dir = repo_path("vectors");
+    let files = vectors::files(&dir).unwrap();
+    assert!(!files.is_empty(), "no vector files under {dir:?}");
+    let mut replayed = 0;
+    let mut problems = Vec::new();
+    for path in &files {
+        let vector = match vectors::load(path) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let expected_path = vectors::path_of(&dir, &vector.id);
+        if &expected_path != path {
+            problems.push(format!("{}: its id says {}", path.display(), vector.id));
+        }
+        for name in &vector.provenance.profiles {
+            let Some(profile) = Profile::from_name(name) else {
+                problems.push(format!("{}: unknown profile {name}", vector.id));
+                continue;
+            };
+            for p in vectors::replay::replay(&vector, profile) {
+                problems.push(format!("{}: {p}", vector.id));
+            }
+        }
+        replayed += 1;
+    }
+    assert_eq!(replayed, files.len(), "every file is replayed");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_cited_rule_id_exists_in_the_spec() {
+    let mut texts = coverage::read_spec(&repo_path("spec")).unwrap();
+    texts.push(std::fs::read_to_string(repo_path("SPEC.md")).unwrap_or_default());
+    let rules = coverage::defined_rules(&texts);
+    let mut loaded = Vec::new();
+    for path in vectors::files(&repo_path("vectors")).unwrap() {
+        loaded.push(vectors::load(&path).unwrap());
+    }
+    let c = coverage::Coverage::compute(&rules, &loaded);
+    assert!(c.unknown.is_empty(), "unknown rule ids: {:?}", c.unknown);
+}
+
+#[test]
+fn spec_digests_match_the_shared_originals() {
+    for name in ["app-sessions.md", "wire-and-auth.md"] {
+        if let Some(original) = crate::util::shared_path(&format!("spec/{name}")) {
+            assert_eq!(
+                std::fs::read_to_string(repo_path("spec").join(name)).unwrap(),
+                std::fs::read_to_string(original).unwrap(),
+                "spec/{name} is stale: copy shared/spec again"
+            );
+        }
+    }
+}
