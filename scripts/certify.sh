@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # nitrocert's main job on a fresh machine: builds nitrocert and certifies the embedded reference
-# broker, writing the report under reports/. Until the embedded broker lands (issue #5) it
-# builds the binary and prints what it can do.
+# broker in both profiles, writing report.json, junit.xml, report.md and report.html under
+# reports/embedded/<profile>/. Exit 0 when both are conformant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v cargo >/dev/null 2>&1 || { echo "scripts/certify.sh: cargo not found; install Rust (https://rustup.rs)" >&2; exit 2; }
+
 cargo build --locked --release
-./target/release/nitrocert --help
+status=0
+for profile in clearnode-0.5.2 spec; do
+  ./target/release/nitrocert certify --profile "$profile" || status=$?
+done
+exit "$status"

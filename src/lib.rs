@@ -10,6 +10,7 @@ pub mod client;
 pub mod crypto;
 pub mod engine;
 pub mod fuzzing;
+pub mod gen;
 pub mod model;
 pub mod report;
 pub mod runner;

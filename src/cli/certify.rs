@@ -135,10 +135,7 @@ impl Progress for Bar {
 }
 
 fn write_reports(report: &RunReport, out: &Path) -> Result<(), CliError> {
-    // TEMPORARY until the report writers land: report.json only.
-    std::fs::create_dir_all(out)?;
-    let text = serde_json::to_string_pretty(report).expect("serializable");
-    std::fs::write(out.join("report.json"), text).map_err(|e| {
+    crate::report::write_all(report, out).map_err(|e| {
         CliError::Input(format!(
             "cannot write the report into {}: {e}",
             out.display()

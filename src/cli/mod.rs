@@ -2,6 +2,7 @@
 //! Exit codes: 0 conformant / success, 1 findings, 2 the harness could not run.
 
 pub mod certify;
+mod fuzz;
 mod keys;
 pub mod serve;
 mod sign;
@@ -38,7 +39,9 @@ pub struct Cli {
 pub enum Command {
     Sign(sign::SignArgs),
     Recover(sign::RecoverArgs),
+    Request(sign::RequestArgs),
     Certify(certify::CertifyArgs),
+    Fuzz(fuzz::FuzzArgs),
     Keys(keys::KeysArgs),
     Serve(serve::ServeArgs),
     Vectors(vectors::VectorsArgs),
@@ -59,7 +62,9 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Sign(args) => sign::sign(&args, &mut stdin.lock(), &mut stdout),
         Command::Recover(args) => sign::recover(&args, &mut stdin.lock(), &mut stdout),
+        Command::Request(args) => sign::request(&args, &mut stdout),
         Command::Certify(args) => certify::certify(&args, &mut stdout),
+        Command::Fuzz(args) => fuzz::fuzz(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Serve(args) => serve::serve(&args, &mut stdout),
         Command::Vectors(args) => vectors::run(&args, &mut stdout),

@@ -175,20 +175,15 @@ impl Engine {
                 jwt_signer: Some(&jwt_signer),
             },
         };
-        let mut outcome = self.model.step(&call);
-        if let Some(fault) = self.fault {
-            fault.after_step(
-                &mut self.model,
-                &request.method,
-                &request.params,
-                &mut outcome,
-            );
-            if fault.swallows() {
-                return Handled {
-                    frames: vec![],
-                    outcome: Some(outcome),
-                };
-            }
+        let outcome = match self.fault {
+            Some(fault) => fault.step(&mut self.model, &call),
+            None => self.model.step(&call),
+        };
+        if self.fault.is_some_and(Fault::swallows) {
+            return Handled {
+                frames: vec![],
+                outcome: Some(outcome),
+            };
         }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);

@@ -170,6 +170,10 @@ pub fn overflows_storage(stored: &Dec) -> bool {
     if digits.sign() == num_bigint::Sign::NoSign {
         return false;
     }
+    // 2^152 < 10^46: small values need no digit count (this runs on every ledger write).
+    if scale >= 0 && digits.bits() <= 152 {
+        return false;
+    }
     // number of integer digits = decimal digits of |digits| - scale
     let n = digits.magnitude().to_string().len() as i64;
     n - scale > 46

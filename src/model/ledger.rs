@@ -64,6 +64,12 @@ impl std::ops::Deref for AccountKey<'_> {
     }
 }
 
+impl PartialEq for AccountKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 impl PartialEq<&str> for AccountKey<'_> {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other

@@ -29,6 +29,7 @@ mod tests;
 pub use amount::Dec;
 pub use channel::{Channel, ChannelStatus};
 pub use invariants::{Snapshot, Violation};
+pub use notify::normalize_unordered;
 pub use outcome::{
     AuthInputs, Call, ConnId, ErrorSet, Expected, JwtClaims, Notification, Outcome, Recipient,
     JWT_PLACEHOLDER,
@@ -57,6 +58,17 @@ impl Default for Config {
             msg_expiry_ms: 60_000,
         }
     }
+}
+
+/// How much of each outcome to build. `Verdict` keeps the accept/reject decision, error sets,
+/// notification methods and recipients, and `create_app_session`'s result, but leaves every
+/// other result and every notification payload `null`: fuzzers that only need state and verdicts
+/// run several times faster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    #[default]
+    Full,
+    Verdict,
 }
 
 /// Why a handler stopped: an error response, or a case the model does not decide.
@@ -138,6 +150,7 @@ pub struct Model {
     pub(crate) session_seq: u64,
     /// Transfer replay cache: keccak(req bytes) → expiry ms (REPLAY-2).
     pub(crate) replay: HashMap<[u8; 32], u64>,
+    pub(crate) detail: Detail,
     journal: Vec<Undo>,
 }
 
@@ -155,7 +168,26 @@ impl Model {
             tx_seq: 0,
             session_seq: 0,
             replay: HashMap::new(),
+            detail: Detail::Full,
             journal: Vec::new(),
+        }
+    }
+
+    /// See [`Detail`]; `Full` by default.
+    pub fn set_detail(&mut self, detail: Detail) {
+        self.detail = detail;
+    }
+
+    pub(crate) fn full(&self) -> bool {
+        self.detail == Detail::Full
+    }
+
+    /// A `bu` to `wallet`, with its payload only in `Full` detail.
+    pub(crate) fn bu_note(&self, wallet: &str, group: u32) -> Notification {
+        if self.full() {
+            notify::bu(&self.ledger, wallet, group)
+        } else {
+            notify::bare(wallet, "bu", group)
         }
     }
 
@@ -221,7 +253,7 @@ impl Model {
             let w = caller
                 .as_deref()
                 .expect("balance middleware runs after auth");
-            out.notifications.push(notify::bu(&self.ledger, w, 0));
+            out.notifications.push(self.bu_note(w, 0));
         }
         out
     }

@@ -66,13 +66,30 @@ pub fn asu(ledger: &Ledger, session: &AppSession, out: &mut Vec<Notification>) {
     payload.insert("app_session".into(), session.record_json(false));
     payload.insert("participant_allocations".into(), Value::Array(allocations));
     let payload = Value::Object(payload);
-    for p in &session.participants {
+    let n = session.participants.len();
+    let mut payload = Some(payload);
+    for (i, p) in session.participants.iter().enumerate() {
+        let params = if i + 1 == n {
+            payload.take().expect("moved once")
+        } else {
+            payload.clone().expect("present")
+        };
         out.push(Notification {
             to: Recipient::Wallet(p.clone()),
             method: "asu",
-            params: payload.clone(),
+            params,
             group: 0,
         });
+    }
+}
+
+/// A notification without its payload, for [`crate::model::Detail::Verdict`].
+pub fn bare(wallet: &str, method: &'static str, group: u32) -> Notification {
+    Notification {
+        to: Recipient::Wallet(wallet.to_string()),
+        method,
+        params: Value::Null,
+        group,
     }
 }
 

@@ -54,6 +54,20 @@ pub fn each_member<'v>(
     match v {
         Value::Null => Ok(()),
         Value::Object(map) => {
+            // Order matters only between keys that match the same field; without such a pair
+            // (the usual case) map order is as good as Go's sorted order.
+            let plain = map.keys().all(|k| k.is_ascii())
+                && map.len() <= 16
+                && !map
+                    .keys()
+                    .enumerate()
+                    .any(|(i, a)| map.keys().skip(i + 1).any(|b| a.eq_ignore_ascii_case(b)));
+            if plain {
+                for (k, v) in map {
+                    f(k, v)?;
+                }
+                return Ok(());
+            }
             let mut keys: Vec<(&'v str, &'v Value)> =
                 map.iter().map(|(k, v)| (k.as_str(), v)).collect();
             if keys.windows(2).any(|w| w[0].0 > w[1].0) {

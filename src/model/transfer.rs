@@ -114,6 +114,7 @@ impl Model {
         } else {
             Some(p.destination_user_tag.clone())
         };
+        let full = self.full();
         let mut txs = Vec::with_capacity(rows.len());
         for row in rows {
             if row.amount.is_zero_value()
@@ -141,6 +142,9 @@ impl Model {
             self.record(caller, caller, &row.asset, &neg, tag)?;
             self.record(&target, &target, &row.asset, &row.amount, None)?;
             let id = self.next_tx_id();
+            if !full {
+                continue;
+            }
             let mut tx = Map::new();
             tx.insert("id".into(), id.into());
             tx.insert("tx_type".into(), "transfer".into());
@@ -159,6 +163,13 @@ impl Model {
         }
         if let Some(d) = call.req_digest {
             self.replay.insert(d, now + self.config.msg_expiry_ms);
+        }
+        if !full {
+            notes.push(notify::bare(caller, "bu", 0));
+            notes.push(notify::bare(caller, "tr", 0));
+            notes.push(notify::bare(&target, "bu", 0));
+            notes.push(notify::bare(&target, "tr", 0));
+            return Ok(Value::Null);
         }
         let txs = Value::Array(txs);
         notes.push(notify::bu(&self.ledger, caller, 0));

@@ -3,36 +3,41 @@
 
 use std::fmt::Write as _;
 
-/// Text for XML 1.0 character data or an attribute value (either quote style).
+/// Text for an XML 1.0 attribute value (either quote style).
 ///
 /// Besides the five markup characters, XML 1.0 forbids most C0 controls even as character
 /// references, so those are printed visibly as `\u{..}` instead of making the file unparseable.
 /// Newline, carriage return and tab become character references so that attribute values keep
 /// them (attribute-value normalisation would fold them into spaces).
 pub fn xml(text: &str) -> String {
+    xml_escape(text, true)
+}
+
+/// Text for XML character data between tags: only `&`, `<` and `>` need escaping there, so
+/// quotes and line breaks stay as they are and a JSON frame stays readable in the raw file
+/// (`\r` still needs a reference, or a parser would fold it into `\n`).
+pub fn xml_text(text: &str) -> String {
+    xml_escape(text, false)
+}
+
+fn xml_escape(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
+            // `>` only matters in `]]>`, but escaping it always is simpler to check.
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
             c if !xml_char(c) => visible(&mut out, c),
             c => out.push(c),
         }
     }
     out
-}
-
-/// Text for XML character data between tags: like [`xml`], but line breaks and tabs stay as
-/// they are so that multi-line bodies remain readable (only `\r` needs a reference there, or a
-/// parser would fold it into `\n`).
-pub fn xml_text(text: &str) -> String {
-    xml(text).replace("&#10;", "\n").replace("&#9;", "\t")
 }
 
 /// Text for HTML content or a double- or single-quoted attribute value.
@@ -180,7 +185,10 @@ mod tests {
     fn xml_keeps_line_breaks_in_attributes() {
         assert_eq!(xml("a\nb\tc\r"), "a&#10;b&#9;c&#13;");
         assert_eq!(xml("\u{fffe}é"), "\\u{fffe}é");
-        assert_eq!(xml_text("a\nb\tc\r&#10;"), "a\nb\tc&#13;&amp;#10;");
+        assert_eq!(
+            xml_text("a\nb\tc\r&#10; \"'<]]>"),
+            "a\nb\tc&#13;&amp;#10; \"'&lt;]]&gt;"
+        );
     }
 
     #[test]

@@ -30,16 +30,18 @@ pub fn write_all(report: &RunReport, dir: &Path) -> io::Result<()> {
         "RunReport.summary does not match its cases"
     );
     fs::create_dir_all(dir)?;
-    let writers: [(&str, fn(&RunReport, &mut BufWriter<File>) -> io::Result<()>); 4] = [
-        (FILES[0], |r, w| json::write(r, w)),
-        (FILES[1], |r, w| junit::write(r, w)),
-        (FILES[2], |r, w| markdown::write(r, w)),
-        (FILES[3], |r, w| html::write(r, w)),
-    ];
-    for (name, write) in writers {
-        let mut out = BufWriter::new(File::create(dir.join(name))?);
-        write(report, &mut out)?;
-        out.flush()?;
-    }
-    Ok(())
+    write_file(&dir.join(FILES[0]), |out| json::write(report, out))?;
+    write_file(&dir.join(FILES[1]), |out| junit::write(report, out))?;
+    write_file(&dir.join(FILES[2]), |out| markdown::write(report, out))?;
+    write_file(&dir.join(FILES[3]), |out| html::write(report, out))
+}
+
+/// Creates (or truncates) `path` and runs one writer into it, buffered.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    write(&mut out)?;
+    out.flush()
 }

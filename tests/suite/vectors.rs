@@ -65,3 +65,28 @@ fn spec_digests_match_the_shared_originals() {
         }
     }
 }
+
+#[test]
+fn every_vector_file_follows_the_json_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_path("vectors/schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("vectors/schema.json is a schema");
+    let mut problems = Vec::new();
+    for path in vectors::files(&repo_path("vectors")).unwrap() {
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for error in validator.iter_errors(&value).take(3) {
+            problems.push(format!(
+                "{}: {} at {}",
+                path.display(),
+                error,
+                error.instance_path()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The schema must reject what the format forbids, or it proves nothing.
+    let broken = serde_json::json!({"format": "nitrocert-vector/1", "id": "x/y"});
+    assert!(!validator.is_valid(&broken));
+}

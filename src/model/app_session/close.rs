@@ -104,6 +104,9 @@ impl Model {
         let version = stored.version;
         // AS-CLOSE-3: a bu per participant with a non-zero row, no asu.
         service_bus(self, &paid, notes);
+        if !self.full() {
+            return Ok(Value::Null);
+        }
         Ok(short_response(&p.app_session_id, Status::Closed, version))
     }
 }

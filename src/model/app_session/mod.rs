@@ -127,7 +127,7 @@ fn push_unique(list: &mut Vec<String>, p: &str) {
 fn service_bus(model: &Model, wallets: &[String], out: &mut Vec<super::Notification>) {
     let group = if wallets.len() > 1 { 1 } else { 0 };
     for w in wallets {
-        out.push(super::notify::bu(&model.ledger, w, group));
+        out.push(model.bu_note(w, group));
     }
 }
 

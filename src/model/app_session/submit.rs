@@ -137,6 +137,12 @@ impl Model {
         // AS-SUBMIT-1 step 8 / AS-NOTIF-4: service bu (deposit, withdraw), then asu.
         service_bus(self, &changed, notes);
         let stored = &self.sessions[&s.id];
+        if !self.full() {
+            for w in &stored.participants {
+                notes.push(notify::bare(w, "asu", 0));
+            }
+            return Ok(Value::Null);
+        }
         notify::asu(&self.ledger, stored, notes);
         Ok(short_response(&p.app_session_id, Status::Open, version))
     }

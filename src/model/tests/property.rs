@@ -250,3 +250,38 @@ fn generator_reaches_successes_of_every_kind() {
         );
     }
 }
+
+#[test]
+fn verdict_detail_decides_exactly_like_full_detail() {
+    for profile in Profile::ALL {
+        for seed in 0..30 {
+            let mut g = Gen {
+                rng: ChaCha8Rng::seed_from_u64(seed),
+            };
+            let mut full = Model::new(profile, Config::default());
+            for (i, w) in WALLETS.iter().enumerate() {
+                full.login(i as u64 + 1, w, T0);
+                full.fund(w, "usdc", &dec("300"));
+            }
+            let mut lean = full.clone();
+            lean.set_detail(Detail::Verdict);
+            let mut nonce = 0;
+            for i in 0..60 {
+                let (conn, method, params, signers) = next_call(&mut g, &full, &mut nonce);
+                let sigs: Vec<Option<String>> = signers.into_iter().map(Some).collect();
+                let call = Call::new(conn, &method, &params, &sigs, T0 + 1000 * (i + 1));
+                let (a, b) = (full.step(&call), lean.step(&call));
+                assert_eq!(a.is_ok(), b.is_ok(), "{profile} seed {seed} step {i}");
+                assert_eq!(a.response.error(), b.response.error());
+                let who = |o: &Outcome| {
+                    o.notifications
+                        .iter()
+                        .map(|n| (n.to.clone(), n.method))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(who(&a), who(&b));
+                assert_eq!(full.snapshot(), lean.snapshot());
+            }
+        }
+    }
+}

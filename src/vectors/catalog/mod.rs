@@ -1,13 +1,17 @@
 //! The scenario catalogue, one module per area. Each case says why it exists (rules, quirks,
 //! flags) and plays its steps on a [`Recorder`](super::recorder::Recorder).
 
+mod amounts;
+mod auth;
 mod close;
 mod common;
 mod create;
 mod deposit;
+mod envelope;
 mod lifecycle;
 mod operate_shared;
 mod quorum;
+mod session_keys;
 mod submit_v02;
 mod submit_v04_operate;
 mod withdraw;
@@ -25,5 +29,9 @@ pub fn all() -> Vec<Case> {
     cases.extend(withdraw::cases());
     cases.extend(close::cases());
     cases.extend(quorum::cases());
+    cases.extend(session_keys::cases());
+    cases.extend(amounts::cases());
+    cases.extend(envelope::cases());
+    cases.extend(auth::cases());
     cases
 }

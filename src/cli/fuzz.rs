@@ -1,0 +1,332 @@
+//! `nitrocert fuzz`: random request sequences replayed on a broker, diffed against the model,
+//! invariants checked after every step; a finding is shrunk into a regression vector. With
+//! `--all-faults`, the harness self-test: the kill rate over the embedded broker's seeded bugs.
+
+use super::{CliError, EXIT_FINDINGS, EXIT_OK};
+use crate::client::{Connection, Limits};
+use crate::crypto::SecretKey;
+use crate::engine::Fault;
+use crate::gen::campaign::{self, CampaignConfig, CampaignReport, Kill};
+use crate::gen::GenConfig;
+use crate::model::Profile;
+use crate::runner::{funder::Funder, ChannelHook, Funding, Target};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The step budget when neither --steps nor --time is given.
+const DEFAULT_STEPS: u64 = 2_000;
+
+#[derive(Args, Debug)]
+#[command(
+    about = "Fuzz a broker with random request sequences; shrink a finding into a regression vector",
+    long_about = "Generates request sequences from --seed (sessions, submits of every intent, \
+closes and transfers, valid by construction from the model's state, with deliberate flaws at \
+--invalid-percent), fills each into a golden vector and replays it on the broker exactly as \
+`certify` does: every reply, push and balance diffed against the model, the invariants checked \
+after every step.\n\n\
+The first case that is not PASS or INFORMATIONAL is a finding: the sequence is shrunk against \
+the same broker (tail cut, steps deleted, steps simplified) and written as \
+<--regressions>/<fault-or-name>-<seed>.json, a vector that replays with no generator and no \
+seed.\n\n\
+Without --endpoint it fuzzes the embedded reference broker in-process (with --fault, one that \
+carries a seeded bug). --all-faults runs a campaign against each seeded bug and prints the kill \
+rate.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
+missed); 2: the harness could not run.",
+    after_help = "Examples:\n  \
+nitrocert fuzz --seed 1 --time 30\n  \
+nitrocert fuzz --seed 1 --fault withdraw-credits-twice\n  \
+nitrocert fuzz --all-faults --seed 1\n  \
+nitrocert fuzz --endpoint ws://127.0.0.1:8000/ws --fund-cmd 'adapters/clearnode/fund.sh {wallet} {asset} {amount}' --seed 7 --time 600"
+)]
+pub struct FuzzArgs {
+    /// The broker's WebSocket URL; default: the embedded reference broker, in-process.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// What the broker is held to: `clearnode-0.5.2` (bug-compatible) or `spec`.
+    #[arg(long, default_value = "clearnode-0.5.2", value_parser = ["clearnode-0.5.2", "spec"])]
+    pub profile: String,
+    /// Seed of the sequences and of the fresh test identities.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Stop after this many replayed steps (default 2000 when --time is not given).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Stop starting sequences after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Steps per generated sequence.
+    #[arg(long, default_value_t = 12)]
+    pub length: usize,
+    /// Percentage of steps with a deliberate flaw (wrong version, sub-quorum, bad amount, …).
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub invalid_percent: u8,
+    /// Give the embedded broker a seeded bug (`nitrocert serve --fault list`).
+    #[arg(long, value_name = "NAME", conflicts_with = "endpoint")]
+    pub fault: Option<String>,
+    /// Fuzz the embedded broker with each seeded bug in turn and print the kill rate.
+    #[arg(long, conflicts_with_all = ["endpoint", "fault"])]
+    pub all_faults: bool,
+    /// Funding command, with {wallet} {asset} {amount} placeholders.
+    #[arg(long, value_name = "COMMAND")]
+    pub fund_cmd: Option<String>,
+    /// Fund test wallets by `transfer` from this funded wallet (private key hex).
+    #[arg(long, value_name = "HEX")]
+    pub funder_key: Option<String>,
+    /// Folder for the shrunk regression vector.
+    #[arg(long, default_value = "vectors/regressions", value_name = "DIR")]
+    pub regressions: PathBuf,
+    /// Most shrinking candidates to run.
+    #[arg(long, default_value_t = 200)]
+    pub shrink_budget: usize,
+    /// Name of the target in file names and case ids (default: `embedded`, the fault, or the
+    /// endpoint's host-port).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Longest wait for one reply, in milliseconds.
+    #[arg(long, default_value_t = 2_000)]
+    pub timeout_ms: u64,
+}
+
+fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target, CliError> {
+    let funding = match (&args.fund_cmd, &args.funder_key) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Input(
+                "give --fund-cmd or --funder-key, not both".into(),
+            ))
+        }
+        (Some(cmd), None) => Funding::Command(cmd.clone()),
+        (None, Some(hex)) => Funding::Funder(Funder::new(
+            SecretKey::from_hex(hex).map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
+        )),
+        (None, None) => {
+            return Err(CliError::Input(
+                "fuzzing an endpoint needs --fund-cmd or --funder-key (every sequence funds fresh wallets)"
+                    .into(),
+            ))
+        }
+    };
+    let name = args.name.clone().unwrap_or_else(|| {
+        url.trim_start_matches("ws://")
+            .trim_start_matches("wss://")
+            .split('/')
+            .next()
+            .unwrap_or("target")
+            .replace(':', "-")
+    });
+    Ok(Target {
+        name,
+        url: url.to_string(),
+        funding,
+        channels: ChannelHook::None,
+        limits: limits.clone(),
+    })
+}
+
+fn print_catch(
+    out: &mut dyn Write,
+    report: &CampaignReport,
+    args: &FuzzArgs,
+    fault: Option<Fault>,
+) -> std::io::Result<()> {
+    let Some(c) = &report.catch else {
+        return writeln!(
+            out,
+            "no finding: seed {}, {} sequences, {} steps",
+            args.seed, report.sequences, report.steps
+        );
+    };
+    writeln!(
+        out,
+        "FINDING: seed {}, sequence {}, caught at step {} of the run: {} {} ({}): {}",
+        args.seed,
+        c.sequence,
+        c.steps_to_catch,
+        c.class.name(),
+        c.what,
+        c.method,
+        c.message
+    )?;
+    writeln!(
+        out,
+        "shrunk {} → {} steps in {} runs{}",
+        c.original_steps,
+        c.vector.steps.len(),
+        c.shrink_attempts,
+        if c.confirmed {
+            ""
+        } else {
+            " (WARNING: the shrunk vector no longer fails on its own)"
+        }
+    )?;
+    if let Some(path) = &c.path {
+        writeln!(out, "regression vector: {}", path.display())?;
+        let fault = fault
+            .map(|f| format!(" --fault {}", f.name()))
+            .unwrap_or_default();
+        let endpoint = args
+            .endpoint
+            .as_ref()
+            .map(|e| format!(" --endpoint {e}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "replay: nitrocert certify --vectors {}{endpoint}{fault}",
+            path.display()
+        )?;
+    }
+    Ok(())
+}
+
+fn print_kill(out: &mut dyn Write, kill: &Kill) -> std::io::Result<()> {
+    let r = &kill.report;
+    match &r.catch {
+        Some(c) => writeln!(
+            out,
+            "{:<34} caught  {:>6}  {:>4}  {:>3} → {:<3} {}",
+            kill.fault.name(),
+            c.steps_to_catch,
+            c.sequence + 1,
+            c.original_steps,
+            c.vector.steps.len(),
+            c.path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ),
+        None => writeln!(
+            out,
+            "{:<34} MISSED  {:>6}  {:>4}",
+            kill.fault.name(),
+            r.steps,
+            r.sequences
+        ),
+    }
+}
+
+pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
+    let profile = Profile::from_name(&args.profile).expect("clap checked the name");
+    let fault = match args.fault.as_deref() {
+        None => None,
+        Some(name) => Some(Fault::from_name(name).ok_or_else(|| {
+            CliError::Input(format!(
+                "unknown fault {name:?}; `nitrocert serve --fault list` shows them"
+            ))
+        })?),
+    };
+    if args.length == 0 {
+        return Err(CliError::Input("--length must be at least 1".into()));
+    }
+    let limits = Limits {
+        reply_timeout_ms: args.timeout_ms,
+        ..Limits::default()
+    };
+    let time_limit = args.time.map(Duration::from_secs);
+    let mut config = CampaignConfig {
+        profile,
+        seed: args.seed,
+        gen: GenConfig {
+            invalid_percent: args.invalid_percent,
+            max_steps: args.length,
+        },
+        max_steps: args.steps.or(if time_limit.is_none() {
+            Some(DEFAULT_STEPS)
+        } else {
+            None
+        }),
+        time_limit,
+        label: String::new(),
+        shrink_budget: args.shrink_budget,
+        regressions: Some(args.regressions.clone()),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let rt = runtime.handle();
+    if args.all_faults {
+        writeln!(
+            out,
+            "kill rate: each seeded bug of the embedded broker ({profile}), seed {}, {} steps per sequence",
+            args.seed, args.length
+        )?;
+        writeln!(
+            out,
+            "{:<34} verdict steps  seqs  shrunk  regression vector",
+            "fault"
+        )?;
+        let kills = campaign::kill_rate(Fault::ALL, &config, &limits, rt, &mut |k| {
+            let _ = print_kill(out, k);
+            let _ = out.flush();
+        })?;
+        let caught = kills.iter().filter(|k| k.caught()).count();
+        writeln!(
+            out,
+            "kill rate: {caught}/{} faults caught ({}%)",
+            kills.len(),
+            caught * 100 / kills.len().max(1)
+        )?;
+        let steps: u64 = kills.iter().map(|k| k.report.steps).sum();
+        let secs: f64 = kills.iter().map(|k| k.report.elapsed.as_secs_f64()).sum();
+        eprintln!("{steps} steps in {secs:.1} s, shrinking included");
+        return Ok(if caught == kills.len() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        });
+    }
+    let (target, embedded) = match &args.endpoint {
+        None => {
+            let (target, handle) = rt.block_on(campaign::spawn_embedded(
+                profile,
+                fault,
+                args.seed,
+                limits.clone(),
+            ))?;
+            (target, Some(handle))
+        }
+        Some(url) => {
+            let target = endpoint_target(args, url, &limits)?;
+            let conn = rt
+                .block_on(Connection::connect(url, limits.clone()))
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            rt.block_on(conn.close());
+            (target, None)
+        }
+    };
+    config.label = args.name.clone().unwrap_or_else(|| match fault {
+        Some(f) => f.name().to_string(),
+        None => target.name.clone(),
+    });
+    writeln!(
+        out,
+        "fuzzing {} ({profile}) at {}: seed {}, {} steps per sequence, {}% flawed",
+        target.name, target.url, args.seed, args.length, args.invalid_percent
+    )?;
+    let mut last_note = std::time::Instant::now();
+    let report = campaign::run(&config, &target, rt, &mut |sequences, steps| {
+        if last_note.elapsed() >= Duration::from_secs(10) {
+            eprintln!("… {sequences} sequences, {steps} steps");
+            last_note = std::time::Instant::now();
+        }
+    })?;
+    if let Some(handle) = embedded {
+        rt.block_on(handle.stop());
+    }
+    print_catch(out, &report, args, fault)?;
+    let secs = report.elapsed.as_secs_f64();
+    eprintln!(
+        "{} steps in {:.1} s: {:.0} steps/s{}",
+        report.steps,
+        secs,
+        report.steps as f64 / secs.max(1e-9),
+        if report.catch.is_some() {
+            " (shrinking included)"
+        } else {
+            ""
+        }
+    );
+    Ok(if report.catch.is_some() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}

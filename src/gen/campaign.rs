@@ -1,0 +1,339 @@
+//! A fuzz campaign against a target (the one `gen` module above the runner): generated
+//! sequences are filled into vectors and replayed with [`runner::case::run`], which diffs every
+//! reply, push and balance against the model and checks the invariants after every step. The
+//! first case that is not PASS or INFORMATIONAL is a finding: it is shrunk against the same
+//! target and written as a regression vector that replays with no generator and no seed.
+//!
+//! Everything is a function of the seed: sequence *i* of seed *s* is the same sequence, with the
+//! same fresh keys and the same vector, on every run (live timestamps aside).
+
+use super::op::GenConfig;
+use super::script::{case, generate, play, Played, Script};
+use super::shrink::shrink;
+use super::{bytes_for, seeded_bytes};
+use crate::broker::{self, BrokerHandle};
+use crate::client::Limits;
+use crate::crypto::identity::{derive, Role};
+use crate::engine::{Asset, Engine, Fault};
+use crate::model::{Config, Model, Profile};
+use crate::report::{CaseReport, Class};
+use crate::runner::{case as runner_case, ChannelHook, Funding, Target};
+use crate::vectors::{self, fill, Vector};
+use arbitrary::Unstructured;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct CampaignConfig {
+    pub profile: Profile,
+    pub seed: u64,
+    pub gen: GenConfig,
+    /// Stop after this many replayed steps in total.
+    pub max_steps: Option<u64>,
+    /// Stop starting new sequences after this long.
+    pub time_limit: Option<Duration>,
+    /// Names case ids and the regression file: the fault, or the target.
+    pub label: String,
+    /// Most candidates shrinking may run.
+    pub shrink_budget: usize,
+    /// Folder the regression vector goes to (`vectors/regressions`); `None`: not written.
+    pub regressions: Option<PathBuf>,
+}
+
+/// The first finding of a campaign, shrunk.
+#[derive(Debug, Clone)]
+pub struct Catch {
+    /// Which sequence of the seed failed (regenerate with the same seed and index).
+    pub sequence: u64,
+    /// Steps replayed on the target up to and including the failing one.
+    pub steps_to_catch: u64,
+    pub class: Class,
+    /// The first finding of the shrunk vector: what was compared, and the method of its step.
+    pub what: String,
+    pub message: String,
+    pub method: String,
+    pub original_steps: usize,
+    pub shrink_attempts: usize,
+    /// The regression vector (its steps are the shrunk sequence).
+    pub vector: Vector,
+    pub path: Option<PathBuf>,
+    /// Whether the regression vector itself fails on the target (it should).
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CampaignReport {
+    pub sequences: u64,
+    pub steps: u64,
+    pub catch: Option<Catch>,
+    pub elapsed: Duration,
+}
+
+/// The first step of a case report that is a finding: (step index, class, what, message).
+/// A harness error before the first step counts as step 0.
+pub fn first_finding(report: &CaseReport) -> Option<(usize, Class, String, String)> {
+    if matches!(
+        report.class,
+        Class::Pass | Class::Informational | Class::Skip
+    ) {
+        return None;
+    }
+    let step = report
+        .steps
+        .iter()
+        .find(|s| !matches!(s.class, Class::Pass | Class::Informational))?;
+    let f = step
+        .findings
+        .iter()
+        .find(|f| !matches!(f.class, Class::Pass | Class::Informational));
+    Some((
+        step.index,
+        step.class,
+        f.map(|f| f.what.clone()).unwrap_or_default(),
+        f.map(|f| f.message.clone()).unwrap_or_default(),
+    ))
+}
+
+fn requests(played: &[Played]) -> Vec<super::Request> {
+    played.iter().map(|p| p.request.clone()).collect()
+}
+
+/// Fills a played script into a vector with id `id`.
+pub fn to_vector(id: &str, description: &str, script: &Script, played: &[Played]) -> Vector {
+    fill(&case(id, description, &script.setup, requests(played)))
+}
+
+/// Runs `vector` on the target; the plan index of its first failing step, if any.
+fn failing_op(
+    rt: &tokio::runtime::Handle,
+    vector: &Vector,
+    played: &[Played],
+    target: &Target,
+    config: &CampaignConfig,
+) -> (CaseReport, Option<usize>) {
+    let report = rt.block_on(runner_case::run(
+        vector,
+        target,
+        config.profile,
+        config.seed,
+    ));
+    let op = first_finding(&report).map(|(step, ..)| played[step.min(played.len() - 1)].op);
+    (report, op)
+}
+
+/// Generates and replays sequences until a finding, the step budget or the time limit.
+/// `progress` is told (sequences, steps) after each sequence.
+pub fn run(
+    config: &CampaignConfig,
+    target: &Target,
+    rt: &tokio::runtime::Handle,
+    progress: &mut dyn FnMut(u64, u64),
+) -> std::io::Result<CampaignReport> {
+    let started = Instant::now();
+    let mut steps: u64 = 0;
+    let mut sequence: u64 = 0;
+    let label = &config.label;
+    let seed = config.seed;
+    loop {
+        if config.max_steps.is_some_and(|m| steps >= m)
+            || config.time_limit.is_some_and(|t| started.elapsed() >= t)
+        {
+            break;
+        }
+        let bytes = seeded_bytes(seed, sequence, bytes_for(config.gen.max_steps));
+        let script = generate(&mut Unstructured::new(&bytes), config.profile, &config.gen);
+        let played = play(&script, config.profile);
+        let index = sequence;
+        sequence += 1;
+        if played.is_empty() {
+            continue;
+        }
+        let id = format!("fuzz/{label}-{seed}-{index}");
+        let vector = to_vector(&id, "", &script, &played);
+        let (report, failing) = failing_op(rt, &vector, &played, target, config);
+        let Some(failing) = failing else {
+            steps += vector.steps.len() as u64;
+            progress(sequence, steps);
+            continue;
+        };
+        let (step, ..) = first_finding(&report).expect("a failing op has a finding");
+        let steps_to_catch = steps + (step.min(vector.steps.len() - 1) + 1) as u64;
+        steps += vector.steps.len() as u64;
+        progress(sequence, steps);
+        let catch = shrink_and_write(config, target, rt, index, script, failing, played.len())?;
+        return Ok(CampaignReport {
+            sequences: sequence,
+            steps,
+            catch: Some(Catch {
+                steps_to_catch,
+                ..catch
+            }),
+            elapsed: started.elapsed(),
+        });
+    }
+    Ok(CampaignReport {
+        sequences: sequence,
+        steps,
+        catch: None,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn shrink_and_write(
+    config: &CampaignConfig,
+    target: &Target,
+    rt: &tokio::runtime::Handle,
+    index: u64,
+    script: Script,
+    failing: usize,
+    original_steps: usize,
+) -> std::io::Result<Catch> {
+    let (label, seed) = (&config.label, config.seed);
+    let mut attempt = 0;
+    let shrunk = shrink(script, failing, config.shrink_budget, |candidate| {
+        attempt += 1;
+        let played = play(candidate, config.profile);
+        if played.is_empty() {
+            return None;
+        }
+        let id = format!("fuzz/{label}-{seed}-{index}-{attempt}");
+        let vector = to_vector(&id, "", candidate, &played);
+        failing_op(rt, &vector, &played, target, config).1
+    });
+    let played = play(&shrunk.script, config.profile);
+    let id = format!("{}/{label}-{seed}", vectors::REGRESSIONS);
+    let mut vector = to_vector(&id, "", &shrunk.script, &played);
+    let (report, _) = failing_op(rt, &vector, &played, target, config);
+    let found = first_finding(&report);
+    let (class, what, message, method) = match &found {
+        Some((step, class, what, message)) => (
+            *class,
+            what.clone(),
+            message.clone(),
+            played
+                .get(*step)
+                .map(|p| p.request.method.clone())
+                .unwrap_or_default(),
+        ),
+        None => (Class::Pass, String::new(), String::new(), String::new()),
+    };
+    vector.description = format!(
+        "Regression found by `nitrocert fuzz --seed {seed}` against {label} (sequence {index}, \
+         shrunk from {original_steps} to {} steps): {} {what} at step {} ({method}). Replays \
+         with no generator; a conformant broker passes it.",
+        vector.steps.len(),
+        class.name(),
+        found.as_ref().map(|f| f.0).unwrap_or(0),
+    );
+    let path = match &config.regressions {
+        Some(dir) => Some(write_vector(dir, &vector)?),
+        None => None,
+    };
+    Ok(Catch {
+        sequence: index,
+        steps_to_catch: 0,
+        class,
+        what,
+        message,
+        method,
+        original_steps,
+        shrink_attempts: shrunk.attempts,
+        vector,
+        path,
+        confirmed: found.is_some(),
+    })
+}
+
+/// Writes `vector` as `<dir>/<name>.json`, where the id is `regressions/<name>`.
+pub fn write_vector(dir: &Path, vector: &Vector) -> std::io::Result<PathBuf> {
+    let name = vector.id.rsplit('/').next().unwrap_or(&vector.id);
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, vectors::to_text(vector))?;
+    Ok(path)
+}
+
+/// The embedded reference broker, in-process, optionally with a seeded bug; the target that
+/// `certify` builds for it (the model funds wallets and gives channels directly).
+pub async fn spawn_embedded(
+    profile: Profile,
+    fault: Option<Fault>,
+    seed: u64,
+    limits: Limits,
+) -> std::io::Result<(Target, BrokerHandle)> {
+    let model = Model::new(
+        profile,
+        Config {
+            assets: vec!["usdc".to_string()],
+            ..Config::default()
+        },
+    );
+    let assets = vec![Asset {
+        symbol: "usdc".into(),
+        token: "0x0000000000000000000000000000000000000000".into(),
+        chain_id: 0,
+        decimals: 6,
+    }];
+    let engine = Engine::new(model, derive(seed, Role::Broker, 0), assets, seed).with_fault(fault);
+    let handle = broker::spawn(engine, "127.0.0.1:0".parse().expect("an address")).await?;
+    let control = handle.control();
+    let name = match fault {
+        Some(f) => format!("embedded-fault-{}", f.name()),
+        None => "embedded".into(),
+    };
+    let target = Target {
+        name,
+        url: handle.url(),
+        funding: Funding::Embedded(control.clone()),
+        channels: ChannelHook::Embedded(control),
+        limits,
+    };
+    Ok((target, handle))
+}
+
+/// One fault's line of the kill-rate table.
+#[derive(Debug, Clone)]
+pub struct Kill {
+    pub fault: Fault,
+    pub report: CampaignReport,
+}
+
+impl Kill {
+    pub fn caught(&self) -> bool {
+        self.report.catch.is_some()
+    }
+}
+
+/// Runs a campaign against the embedded broker carrying each fault in turn (label: the fault's
+/// name). A fault that no campaign catches within the budget is a gap of the harness.
+pub fn kill_rate(
+    faults: &[Fault],
+    base: &CampaignConfig,
+    limits: &Limits,
+    rt: &tokio::runtime::Handle,
+    each: &mut dyn FnMut(&Kill),
+) -> std::io::Result<Vec<Kill>> {
+    let mut out = Vec::new();
+    for &fault in faults {
+        let (target, handle) = rt.block_on(spawn_embedded(
+            base.profile,
+            Some(fault),
+            base.seed,
+            limits.clone(),
+        ))?;
+        let config = CampaignConfig {
+            label: fault.name().to_string(),
+            ..base.clone()
+        };
+        let report = run(&config, &target, rt, &mut |_, _| {});
+        rt.block_on(handle.stop());
+        let kill = Kill {
+            fault,
+            report: report?,
+        };
+        each(&kill);
+        out.push(kill);
+    }
+    Ok(out)
+}
