@@ -25,6 +25,7 @@ for profile in clearnode-0.5.2 spec; do
     --name clearnode-v0.5.2 \
     --fund-cmd "$ADAPTER/fund.sh {wallet} {asset} {amount} >/dev/null" \
     --channel-cmd "$ADAPTER/channel.sh {wallet} {status} {amount} >/dev/null" \
+    --restart-cmd "$ADAPTER/restart.sh" \
     "${known[@]}" || status=1
 done
 exit "$status"

@@ -7,6 +7,8 @@ mod broker;
 mod certify;
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/faults.rs"]
+mod faults;
 #[path = "suite/fuzz_corpus.rs"]
 mod fuzz_corpus;
 #[path = "suite/kat.rs"]

@@ -72,6 +72,13 @@ pub struct CertifyArgs {
     /// Longest wait for one reply, in milliseconds.
     #[arg(long, default_value_t = 5_000)]
     pub timeout_ms: u64,
+    /// Command that restarts the broker between cases before its pending-challenge cap is
+    /// reached (AUTH-9), e.g. `adapters/clearnode/restart.sh`.
+    #[arg(long, value_name = "COMMAND")]
+    pub restart_cmd: Option<String>,
+    /// `auth_request`s between two runs of --restart-cmd (Clearnode holds at most 1000).
+    #[arg(long, default_value_t = 800)]
+    pub challenge_budget: usize,
     /// Give the embedded broker a seeded bug (harness self-test; `nitrocert serve --fault list`).
     #[arg(long, value_name = "NAME", conflicts_with = "endpoint")]
     pub fault: Option<String>,
@@ -192,18 +199,12 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
                 let handle = broker::spawn(engine, "127.0.0.1:0".parse().expect("an address"))
                     .await
                     .map_err(|e| CliError::Input(format!("cannot start the embedded broker: {e}")))?;
-                let control = handle.control();
                 let default_name = match fault {
                     Some(f) => format!("embedded-fault-{}", f.name()),
                     None => "embedded".into(),
                 };
-                let target = Target {
-                    name: args.name.clone().unwrap_or(default_name),
-                    url: handle.url(),
-                    funding: Funding::Embedded(control.clone()),
-                    channels: ChannelHook::Embedded(control),
-                    limits: limits.clone(),
-                };
+                let target =
+                    Target::embedded(&handle, args.name.clone().unwrap_or(default_name), limits.clone());
                 (target, Some(handle))
             }
             Some(url) => {
@@ -217,24 +218,15 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
                     )),
                     (None, None) => Funding::None,
                 };
-                let name = args.name.clone().unwrap_or_else(|| {
-                    url.trim_start_matches("ws://")
-                        .trim_start_matches("wss://")
-                        .split('/')
-                        .next()
-                        .unwrap_or("target")
-                        .replace(':', "-")
-                });
                 let target = Target {
-                    name,
-                    url: url.clone(),
-                    funding,
                     channels: args
                         .channel_cmd
                         .clone()
                         .map(ChannelHook::Command)
                         .unwrap_or(ChannelHook::None),
-                    limits: limits.clone(),
+                    restart: args.restart_cmd.clone(),
+                    challenge_budget: args.challenge_budget,
+                    ..Target::remote(url, args.name.clone(), funding, limits.clone())
                 };
                 (target, None)
             }

@@ -9,7 +9,7 @@ use crate::engine::Fault;
 use crate::gen::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::gen::GenConfig;
 use crate::model::Profile;
-use crate::runner::{funder::Funder, ChannelHook, Funding, Target};
+use crate::runner::{funder::Funder, Funding, Target};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -107,21 +107,12 @@ fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target
             ))
         }
     };
-    let name = args.name.clone().unwrap_or_else(|| {
-        url.trim_start_matches("ws://")
-            .trim_start_matches("wss://")
-            .split('/')
-            .next()
-            .unwrap_or("target")
-            .replace(':', "-")
-    });
-    Ok(Target {
-        name,
-        url: url.to_string(),
+    Ok(Target::remote(
+        url,
+        args.name.clone(),
         funding,
-        channels: ChannelHook::None,
-        limits: limits.clone(),
-    })
+        limits.clone(),
+    ))
 }
 
 fn print_catch(

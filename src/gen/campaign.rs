@@ -17,7 +17,7 @@ use crate::crypto::identity::{derive, Role};
 use crate::engine::{Asset, Engine, Fault};
 use crate::model::{Config, Model, Profile};
 use crate::report::{CaseReport, Class};
-use crate::runner::{case as runner_case, ChannelHook, Funding, Target};
+use crate::runner::{case as runner_case, Target};
 use crate::vectors::{self, fill, Vector};
 use arbitrary::Unstructured;
 use std::path::{Path, PathBuf};
@@ -277,18 +277,11 @@ pub async fn spawn_embedded(
     }];
     let engine = Engine::new(model, derive(seed, Role::Broker, 0), assets, seed).with_fault(fault);
     let handle = broker::spawn(engine, "127.0.0.1:0".parse().expect("an address")).await?;
-    let control = handle.control();
     let name = match fault {
         Some(f) => format!("embedded-fault-{}", f.name()),
         None => "embedded".into(),
     };
-    let target = Target {
-        name,
-        url: handle.url(),
-        funding: Funding::Embedded(control.clone()),
-        channels: ChannelHook::Embedded(control),
-        limits,
-    };
+    let target = Target::embedded(&handle, name, limits);
     Ok((target, handle))
 }
 

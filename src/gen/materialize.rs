@@ -2,7 +2,7 @@
 //! the next version, quorum-reaching signer sets, amounts the wallets can afford and splits that
 //! add up to the session totals; then the plan's flaw, if any, breaks exactly one of those.
 
-use super::op::{Flaw, Intent, Kind, Op, Protocol, Shape, SHARE_ONE};
+use super::op::{Asset, Flaw, Intent, Kind, Op, Protocol, Shape, SHARE_ONE};
 use super::world::{address, session_key_name, Request, World, OUTSIDER};
 use crate::model::amount::{fraction_digits, parse_decimal, render};
 use crate::model::{AppSession, Dec, Status};
@@ -124,6 +124,20 @@ fn unknown_session_id(pick: u8) -> String {
 
 fn unified(world: &World, wallet: &str, asset: &str) -> Dec {
     world.model().unified_balance(wallet, asset)
+}
+
+/// `preferred` when one of `wallets` holds some of it, else an asset one of them holds: a
+/// valid step moves funds that exist.
+fn held_asset<'a>(world: &World, wallets: &[String], preferred: &'a str) -> &'a str {
+    let holds = |a: &str| wallets.iter().any(|w| !unified(world, w, a).is_zero());
+    if holds(preferred) {
+        return preferred;
+    }
+    [Asset::Usdc, Asset::Eth]
+        .into_iter()
+        .map(Asset::symbol)
+        .find(|a| holds(a))
+        .unwrap_or(preferred)
 }
 
 fn amount_of(row: &Value) -> Dec {
@@ -433,6 +447,12 @@ fn submit_request(
             split_rows(world, &s, shares, omit)
         }
         Intent::Deposit => {
+            let mut chosen: Vec<usize> = (0..m.len()).filter(|j| shares[j % 4] > 0).collect();
+            if chosen.is_empty() {
+                chosen.push(op.start as usize % m.len());
+            }
+            let payers: Vec<String> = chosen.iter().map(|j| m[*j].clone()).collect();
+            let asset = held_asset(world, &payers, asset);
             let mut assets: Vec<String> = world
                 .model()
                 .session_totals(&s.id)
@@ -442,10 +462,6 @@ fn submit_request(
                 .collect();
             if !assets.iter().any(|a| a == asset) {
                 assets.push(asset.to_string());
-            }
-            let mut chosen: Vec<usize> = (0..m.len()).filter(|j| shares[j % 4] > 0).collect();
-            if chosen.is_empty() {
-                chosen.push(op.start as usize % m.len());
             }
             let mut rows = Vec::new();
             for a in &assets {
@@ -588,6 +604,7 @@ fn transfer_request(world: &World, op: &Op, conn: &str, to: u8, asset: &str, sha
     } else {
         address(others[slot])
     };
+    let asset = held_asset(world, &[from.to_string()], asset);
     let balance = unified(world, from, asset);
     let amount = match op.flaw {
         Some(Flaw::Overdraw) => render(&(balance + Dec::from(1))),

@@ -259,7 +259,7 @@ fn shares(u: &mut Unstructured) -> Result<[u8; 4]> {
 }
 
 fn flaw(u: &mut Unstructured, config: &GenConfig, menu: &[Flaw]) -> Result<Option<Flaw>> {
-    if u.ratio(config.invalid_percent.min(100), 100u8)? {
+    if config.invalid_percent > 0 && u.ratio(config.invalid_percent.min(100), 100u8)? {
         Ok(Some(*u.choose(menu)?))
     } else {
         Ok(None)

@@ -80,14 +80,11 @@ pub fn shrink(
             i += 1;
         }
         // The setup: fewer wallets, then plain funding.
-        let count = best.setup.wallets.len();
-        for setup in [plain_setup(count.saturating_sub(1)), plain_setup(count)] {
-            if setup.wallets.len() <= count {
-                let mut c = best.clone();
-                c.setup = setup;
-                if try_candidate(c, &mut best, &mut attempts) {
-                    progress = true;
-                }
+        for fewer in [1, 0] {
+            let mut c = best.clone();
+            c.setup = plain_setup(best.setup.wallets.len().saturating_sub(fewer));
+            if try_candidate(c, &mut best, &mut attempts) {
+                progress = true;
             }
         }
         if !progress || attempts >= budget {

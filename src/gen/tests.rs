@@ -1,11 +1,12 @@
 //! Generator tests: determinism, reach (every kind of request succeeds somewhere, every flaw is
-//! drawn), and invariants of the `spec` profile over generated sequences.
+//! drawn, Clearnode's fund-creating quirks are reached), the `spec` profile's invariants over
+//! generated sequences, and generated vectors that replay from the file alone.
 
+use super::op::Flaw;
 use super::*;
-use crate::model::invariants::check_step;
-use crate::model::{Profile, Snapshot};
+use crate::model::Profile;
 use arbitrary::Unstructured;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 fn script(seed: u64, index: u64, profile: Profile) -> Script {
     let config = GenConfig::default();
@@ -14,18 +15,123 @@ fn script(seed: u64, index: u64, profile: Profile) -> Script {
 }
 
 #[test]
-fn stats() {
-    let mut stats: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    for i in 0..300 {
-        let s = script(1, i, Profile::Clearnode052);
-        for p in play(&s, Profile::Clearnode052) {
-            let op = &s.ops[p.op];
-            let intent = p.request.params.get("intent").and_then(|v| v.as_str()).unwrap_or("");
-            let key = format!("{} {} {:?}", p.request.method, intent, op.flaw);
-            let e = stats.entry(key).or_default();
-            e.0 += 1;
-            if p.outcome.is_ok() { e.1 += 1; } else if op.flaw.is_none() { println!("{} {}: {}", p.request.method, intent, p.outcome.error_text()); }
+fn the_same_seed_gives_the_same_sequence_and_vector() {
+    let a = script(3, 5, Profile::Clearnode052);
+    let b = script(3, 5, Profile::Clearnode052);
+    assert_eq!(a, b);
+    assert_ne!(a, script(3, 6, Profile::Clearnode052));
+    let played = play(&a, Profile::Clearnode052);
+    let va = campaign::to_vector("fuzz/t", "", &a, &played);
+    let vb = campaign::to_vector("fuzz/t", "", &b, &play(&b, Profile::Clearnode052));
+    assert_eq!(va, vb);
+}
+
+#[test]
+fn generated_vectors_replay_from_the_file_alone() {
+    for i in 0..6 {
+        let s = script(11, i, Profile::Clearnode052);
+        let played = play(&s, Profile::Clearnode052);
+        let vector = campaign::to_vector("fuzz/replay", "", &s, &played);
+        assert_eq!(vector.steps.len(), played.len());
+        for profile in Profile::ALL {
+            let problems = crate::vectors::replay::replay(&vector, profile);
+            assert!(problems.is_empty(), "sequence {i} {profile}: {problems:?}");
         }
     }
-    for (k, (n, ok)) in stats { println!("{k:60} {n:5} {ok:5}"); }
+}
+
+#[test]
+fn spec_keeps_every_invariant_and_clearnode_its_atomicity() {
+    // The fuzz target's own check, over seeded inputs (both profiles, every step).
+    for i in 0..120 {
+        crate::fuzzing::model_sequence(&seeded_bytes(21, i, bytes_for(24)));
+    }
+}
+
+#[test]
+fn reaches_every_kind_of_success_every_flaw_and_the_quirks() {
+    let mut ok = BTreeSet::new();
+    let mut flaws = BTreeSet::new();
+    let mut conservation_broken = false;
+    for i in 0..300 {
+        let s = script(1, i, Profile::Clearnode052);
+        let mut world = World::new(Profile::Clearnode052, &s.setup);
+        let funded = crate::model::Snapshot::of(world.model()).totals();
+        for p in play(&s, Profile::Clearnode052) {
+            if let Some(f) = s.ops[p.op].flaw {
+                flaws.insert(format!("{f:?}"));
+            }
+            let intent = p.request.params.get("intent").and_then(|v| v.as_str());
+            if p.outcome.is_ok() {
+                ok.insert(format!("{} {}", p.request.method, intent.unwrap_or("")));
+            }
+            world.play(&p.request);
+        }
+        conservation_broken |= crate::model::Snapshot::of(world.model()).totals() != funded;
+    }
+    for want in [
+        "create_app_session ",
+        "submit_app_state operate",
+        "submit_app_state deposit",
+        "submit_app_state withdraw",
+        "submit_app_state ",
+        "close_app_session ",
+        "transfer ",
+    ] {
+        assert!(ok.contains(want), "{want:?} never succeeded: {ok:?}");
+    }
+    let all = [
+        Flaw::WrongVersion,
+        Flaw::StaleVersion,
+        Flaw::ProtocolMixup,
+        Flaw::SubQuorum,
+        Flaw::DuplicateSigner,
+        Flaw::ForeignSigner,
+        Flaw::NonParticipantRow,
+        Flaw::OmitParticipant,
+        Flaw::DuplicateRow,
+        Flaw::NegativeAmount,
+        Flaw::ZeroAmount,
+        Flaw::HugeAmount,
+        Flaw::ManyDecimals,
+        Flaw::BadSum,
+        Flaw::ClosedSession,
+        Flaw::UnknownSession,
+        Flaw::Overdraw,
+        Flaw::UnsignedDepositor,
+        Flaw::MissingSignature,
+        Flaw::ZeroQuorum,
+        Flaw::DuplicateParticipant,
+        Flaw::LowercaseParticipant,
+        Flaw::QuorumTooHigh,
+        Flaw::BadProtocol,
+        Flaw::StaleTimestamp,
+    ];
+    for f in all {
+        assert!(flaws.contains(&format!("{f:?}")), "{f:?} never drawn");
+    }
+    assert!(
+        conservation_broken,
+        "canary: clearnode-0.5.2 must break conservation somewhere (Q-1, Q-2, Q-3)"
+    );
+}
+
+#[test]
+fn valid_steps_are_mostly_accepted() {
+    // Valid by construction: without flaws, nearly every step succeeds (the rest address
+    // sessions that earlier flaws made unusable, such as a stored quorum of 100, Q-5).
+    let (mut valid, mut accepted) = (0, 0);
+    for i in 0..100 {
+        let s = script(2, i, Profile::Spec);
+        for p in play(&s, Profile::Spec) {
+            if s.ops[p.op].flaw.is_none() {
+                valid += 1;
+                accepted += usize::from(p.outcome.is_ok());
+            }
+        }
+    }
+    assert!(
+        accepted * 100 >= valid * 85,
+        "{accepted} of {valid} valid steps accepted"
+    );
 }

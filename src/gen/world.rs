@@ -45,6 +45,51 @@ pub fn address(name: &str) -> &'static str {
         .unwrap_or_else(|| panic!("{name} is not a generator identity"))
 }
 
+/// The Recorder's handshake on `conn` (`auth_request` then `auth_verify`, registering
+/// `<wallet>.sk` for application `clearnode`), with the policy signature taken as valid: the
+/// model decides who signed from what the caller says (no cryptography).
+pub fn login(model: &mut Model, conn: ConnId, wallet: &str, now_ms: u64) {
+    let wallet_address = address(wallet).to_string();
+    let params = json!({
+        "address": wallet_address,
+        "session_key": address(&session_key_name(wallet)),
+        "application": "clearnode",
+        "allowances": [],
+        "expires_at": now_ms / 1000 + ROOT_KEY_LIFETIME_S,
+        "scope": "console",
+    });
+    let out = model.step(&Call::new(conn, "auth_request", &params, &[], now_ms));
+    let challenge = out
+        .response
+        .result()
+        .and_then(|r| r["challenge_message"].as_str())
+        .expect("auth_request issues a challenge")
+        .to_string();
+    let signer = wallet_address.clone();
+    let policy_signer = move |_: &crate::crypto::eip712::Policy| Some(signer.clone());
+    let sigs = [Some(wallet_address)];
+    let verify = json!({ "challenge": challenge });
+    let call = Call {
+        auth: AuthInputs {
+            policy_signer: Some(&policy_signer),
+            ..AuthInputs::default()
+        },
+        ..Call::new(conn, "auth_verify", &verify, &sigs, now_ms)
+    };
+    let out = model.step(&call);
+    assert!(out.is_ok(), "setup login of {wallet}: {:?}", out.response);
+}
+
+/// Credits every wallet of `setup` (the outsider included) as the setup says.
+pub fn fund(model: &mut Model, setup: &Setup) {
+    for w in setup.wallets.iter().chain(std::iter::once(&setup.outsider)) {
+        for (asset, amount) in &w.funds {
+            let value = parse_decimal(amount).expect("setup amounts are decimals");
+            model.fund(address(&w.name), asset, &value);
+        }
+    }
+}
+
 /// One funded wallet of a setup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletSetup {
@@ -94,52 +139,11 @@ impl World {
         // Connection ids in declaration order, from 1, as the engine numbers them.
         for (i, w) in setup.wallets.iter().enumerate() {
             let conn = i as ConnId + 1;
-            world.login(conn, &w.name);
+            login(&mut world.model, conn, &w.name, START_MS);
             world.conns.insert(w.name.clone(), conn);
         }
-        for w in setup.wallets.iter().chain(std::iter::once(&setup.outsider)) {
-            for (asset, amount) in &w.funds {
-                let value = parse_decimal(amount).expect("setup amounts are decimals");
-                world.model.fund(address(&w.name), asset, &value);
-            }
-        }
+        fund(&mut world.model, setup);
         world
-    }
-
-    /// The Recorder's handshake (`auth_request` then `auth_verify` registering `<w>.sk` for
-    /// application `clearnode`), with the policy signature taken as valid.
-    fn login(&mut self, conn: ConnId, wallet: &str) {
-        let wallet_address = address(wallet).to_string();
-        let params = json!({
-            "address": wallet_address,
-            "session_key": address(&session_key_name(wallet)),
-            "application": "clearnode",
-            "allowances": [],
-            "expires_at": self.now_ms / 1000 + ROOT_KEY_LIFETIME_S,
-            "scope": "console",
-        });
-        let out = self
-            .model
-            .step(&Call::new(conn, "auth_request", &params, &[], self.now_ms));
-        let challenge = out
-            .response
-            .result()
-            .and_then(|r| r["challenge_message"].as_str())
-            .expect("auth_request issues a challenge")
-            .to_string();
-        let signer = wallet_address.clone();
-        let policy_signer = move |_: &crate::crypto::eip712::Policy| Some(signer.clone());
-        let sigs = [Some(wallet_address)];
-        let verify = json!({ "challenge": challenge });
-        let call = Call {
-            auth: AuthInputs {
-                policy_signer: Some(&policy_signer),
-                ..AuthInputs::default()
-            },
-            ..Call::new(conn, "auth_verify", &verify, &sigs, self.now_ms)
-        };
-        let out = self.model.step(&call);
-        assert!(out.is_ok(), "setup login of {wallet}: {:?}", out.response);
     }
 
     /// Sends one request and moves the clock as the Recorder does.

@@ -41,7 +41,9 @@ pub fn route(method: &str) -> Option<Route> {
             r(false, false, false)
         }
         // Test mode only; routed but answered `test mode endpoints are disabled` otherwise.
-        "cleanup_session_key_cache" => r(false, false, false),
+        // Public: the live broker answers it without authentication (QUIRKS-LIVE L-7; AUTH-1
+        // listed it apart from both groups).
+        "cleanup_session_key_cache" => r(true, false, false),
         _ => return None,
     })
 }

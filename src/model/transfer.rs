@@ -109,8 +109,10 @@ impl Model {
         self.channels.guard(caller)?;
         let to_account = checksummed(&target);
         let from_tag = self.auth.tag_of(caller).map(str::to_string);
+        // The recipient's tag is looked up by the raw destination string, so a lower-case
+        // destination has none (QUIRKS-LIVE L-8).
         let to_tag = if p.destination_user_tag.is_empty() {
-            self.auth.tag_of(&to_account).map(str::to_string)
+            self.auth.tag_of(&target).map(str::to_string)
         } else {
             Some(p.destination_user_tag.clone())
         };

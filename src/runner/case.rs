@@ -14,7 +14,7 @@ use crate::model::{amount::parse_decimal, ChannelStatus, Dec, Profile};
 use crate::report::{CaseReport, Class, Finding, StepReport, WireLine};
 use crate::vectors::build::session_id;
 use crate::vectors::format::{Action, Auth, Expect, Notification, Response, State, Step};
-use crate::vectors::recorder::Recorder;
+use crate::vectors::recorder::{build_auth_verify, Recorder};
 use crate::vectors::Vector;
 use crate::wire::members::array_elements;
 use crate::wire::parse_frame;
@@ -162,6 +162,35 @@ fn old_session(vector: &Vector, step: &Step) -> Option<(Option<String>, Value)> 
         })
     });
     Some((from_result, frame.params["definition"].clone()))
+}
+
+/// A case that ended in a harness failure (ERROR with `message`).
+pub fn harness_failure(vector: &Vector, message: String) -> CaseReport {
+    CaseReport {
+        id: vector.id.clone(),
+        area: vector.area().to_string(),
+        description: vector.description.clone(),
+        rules: vector.rules.clone(),
+        quirks: vector.quirks.clone(),
+        protocol: vector.protocol.clone(),
+        class: Class::Error,
+        note: Some(message.clone()),
+        steps: vec![StepReport {
+            index: 0,
+            action: "harness".into(),
+            conn: String::new(),
+            class: Class::Error,
+            findings: vec![Finding {
+                class: Class::Error,
+                what: "harness".into(),
+                message,
+                expected: None,
+                received: None,
+            }],
+            wire: vec![],
+        }],
+        duration_ms: 0,
+    }
 }
 
 /// Runs one case; never panics on anything the target sends.
@@ -349,6 +378,7 @@ async fn replay(
     }
     live.wire.clear();
 
+    let mut pending_auth: HashMap<String, (Value, String)> = HashMap::new();
     for (index, step) in vector.steps.iter().enumerate() {
         let mut findings = Vec::new();
         let now = now_ms();
@@ -397,6 +427,15 @@ async fn replay(
                     .ok_or_else(|| CaseError::Setup(format!("no connection {}", step.conn)))?;
                 let x = conn.exchange(&sent).await?;
                 live.log_exchange(&step.conn, &x);
+                if method == "auth_request" {
+                    if let (Ok(frame), Some(challenge)) = (
+                        parse_frame(&sent),
+                        x.reply.frame.params["challenge_message"].as_str(),
+                    ) {
+                        pending_auth
+                            .insert(step.conn.clone(), (frame.params, challenge.to_string()));
+                    }
+                }
                 own_pushes = x.notifications;
                 reply = Some(x.reply);
             }
@@ -446,6 +485,30 @@ async fn replay(
                 live.log_exchange(&step.conn, &done.verify);
                 own_pushes = done.verify.notifications.clone();
                 reply = Some(done.verify.reply);
+            }
+            Action::AuthVerify(spec) => {
+                action_name = "auth_verify".into();
+                let source = spec
+                    .policy_conn
+                    .clone()
+                    .unwrap_or_else(|| step.conn.clone());
+                let (params, issued) = pending_auth.get(&source).cloned().ok_or_else(|| {
+                    CaseError::Setup(format!(
+                        "step {index}: no auth_request was answered on {source}"
+                    ))
+                })?;
+                shadow.auth_verify(&step.conn, spec.clone());
+                let keys: Vec<SecretKey> = spec.signer.iter().map(|s| keys[s].clone()).collect();
+                let conn = live
+                    .conns
+                    .get_mut(&step.conn)
+                    .ok_or_else(|| CaseError::Setup(format!("no connection {}", step.conn)))?;
+                let id = conn.next_id();
+                let text = build_auth_verify(&params, &issued, spec, &keys, id, now);
+                let x = conn.exchange(&text).await?;
+                live.log_exchange(&step.conn, &x);
+                own_pushes = x.notifications;
+                reply = Some(x.reply);
             }
             Action::Channel {
                 wallet,

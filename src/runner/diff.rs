@@ -15,6 +15,10 @@ const VOLATILE: &[&str] = &[
     "challenge_message",
     // Row ids of the broker's database (session keys, transactions): sequences shared by all users.
     "id",
+    // User tags are drawn at random by the broker (the model derives its own).
+    "tag",
+    "from_account_tag",
+    "to_account_tag",
 ];
 
 fn finding(class: Class, what: &str, message: impl Into<String>) -> Finding {
@@ -49,6 +53,11 @@ fn is_zero_value(v: &Value) -> bool {
 pub fn response(expected: &Response, reply: &Frame) -> Vec<Finding> {
     let mut out = Vec::new();
     match expected {
+        Response::Unmodelled { reason } => out.push(finding(
+            Class::Skip,
+            "response",
+            format!("the model does not decide this request ({reason})"),
+        )),
         Response::None => out.push(with(
             finding(Class::Fail, "response", "no reply was expected (TRANS-4)"),
             "(no frame)",

@@ -24,6 +24,13 @@ impl Funder {
         }
     }
 
+    /// Drops the connection (the broker restarted); the next transfer logs in again.
+    pub async fn forget(&self) {
+        if let Some(conn) = self.conn.lock().await.take() {
+            conn.close().await;
+        }
+    }
+
     pub async fn transfer(
         &self,
         url: &str,

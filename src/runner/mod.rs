@@ -12,7 +12,7 @@ pub mod target;
 pub use target::{ChannelHook, Funding, Target};
 
 use crate::model::Profile;
-use crate::report::{Class, RunReport, Summary};
+use crate::report::{RunReport, Summary};
 use crate::vectors::Vector;
 
 /// Prints progress; a bar on a terminal, plain lines elsewhere.
@@ -41,8 +41,36 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
     let started = std::time::Instant::now();
     let started_at = crate::model::clock::rfc3339(crate::client::now_ms());
     let mut cases = Vec::new();
+    let mut challenges_spent = 0;
     for (i, vector) in vectors.iter().enumerate() {
-        let mut report = case::run(vector, &config.target, config.profile, config.seed).await;
+        let estimate = challenge_estimate(vector);
+        if let Some(command) = &config.target.restart {
+            if challenges_spent + estimate > config.target.challenge_budget {
+                if let Err(e) = target::run_command(command).await {
+                    eprintln!("nitrocert: warning: restarting the broker failed: {e}");
+                }
+                if let Funding::Funder(funder) = &config.target.funding {
+                    funder.forget().await;
+                }
+                challenges_spent = 0;
+            }
+        }
+        challenges_spent += estimate;
+        // A panic is a harness bug, but it must still end as a verdict for this case, not
+        // as the end of the run.
+        let (v, target, profile, seed) = (
+            vector.clone(),
+            config.target.clone(),
+            config.profile,
+            config.seed,
+        );
+        let mut report =
+            match tokio::spawn(async move { case::run(&v, &target, profile, seed).await }).await {
+                Ok(report) => report,
+                Err(e) => {
+                    case::harness_failure(vector, format!("the harness failed on this case: {e}"))
+                }
+            };
         config.known.apply(&mut report);
         progress.case_done(i + 1, vectors.len(), &report);
         cases.push(report);
@@ -62,6 +90,34 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
     }
 }
 
+/// An upper bound of the `auth_request`s a case sends: its authenticated connections, one
+/// observer per wallet, its auth steps, and the funder's login.
+fn challenge_estimate(vector: &Vector) -> usize {
+    use crate::vectors::format::Action;
+    let connections = vector
+        .setup
+        .connections
+        .iter()
+        .filter(|c| c.auth.is_some())
+        .count();
+    let wallets = vector
+        .setup
+        .identities
+        .iter()
+        .filter(|i| i.role == "wallet")
+        .count();
+    let steps = vector
+        .steps
+        .iter()
+        .filter(|s| match &s.action {
+            Action::Authenticate(_) => true,
+            Action::Request { method, .. } => method == "auth_request",
+            _ => false,
+        })
+        .count();
+    connections + wallets + steps + 1
+}
+
 /// Exit code of a run: 0 conformant, 1 findings.
 pub fn exit_code(report: &RunReport) -> i32 {
     if report.cases.iter().any(|c| c.class.is_finding()) {
@@ -69,9 +125,4 @@ pub fn exit_code(report: &RunReport) -> i32 {
     } else {
         0
     }
-}
-
-#[allow(dead_code)]
-fn _classes_are_ordered() {
-    debug_assert!(Class::Pass < Class::Fail);
 }

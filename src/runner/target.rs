@@ -39,6 +39,21 @@ pub struct Target {
     pub funding: Funding,
     pub channels: ChannelHook,
     pub limits: Limits,
+    /// A command that restarts the broker between cases, run before its pending-challenge cap
+    /// (AUTH-9: 1000 per ~15 min on Clearnode) could be reached.
+    pub restart: Option<String>,
+    /// `auth_request`s allowed between two restarts.
+    pub challenge_budget: usize,
+}
+
+/// A report name for an endpoint: its `host-port`.
+pub fn name_from_url(url: &str) -> String {
+    url.trim_start_matches("ws://")
+        .trim_start_matches("wss://")
+        .split('/')
+        .next()
+        .unwrap_or("target")
+        .replace(':', "-")
 }
 
 /// Quotes a value for `sh -c`.
@@ -54,7 +69,7 @@ fn fill_template(template: &str, values: &[(&str, &str)]) -> String {
     command
 }
 
-async fn run_command(command: &str) -> Result<(), String> {
+pub(crate) async fn run_command(command: &str) -> Result<(), String> {
     let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -73,6 +88,35 @@ async fn run_command(command: &str) -> Result<(), String> {
 }
 
 impl Target {
+    /// The embedded broker `handle`, prepared through its own hooks (funding and channels go
+    /// straight to its model; nothing to restart).
+    pub fn embedded(handle: &crate::broker::BrokerHandle, name: String, limits: Limits) -> Self {
+        let control = handle.control();
+        Target {
+            name,
+            url: handle.url(),
+            funding: Funding::Embedded(control.clone()),
+            channels: ChannelHook::Embedded(control),
+            limits,
+            restart: None,
+            challenge_budget: usize::MAX,
+        }
+    }
+
+    /// A broker at `url` with the given funding and no other hooks (add them with struct
+    /// update syntax).
+    pub fn remote(url: &str, name: Option<String>, funding: Funding, limits: Limits) -> Self {
+        Target {
+            name: name.unwrap_or_else(|| name_from_url(url)),
+            url: url.to_string(),
+            funding,
+            channels: ChannelHook::None,
+            limits,
+            restart: None,
+            challenge_budget: usize::MAX,
+        }
+    }
+
     /// Credits `amount` of `asset` to `wallet` through the funding hook.
     pub async fn fund(&self, wallet: &str, asset: &str, amount: &str) -> Result<(), String> {
         match &self.funding {

@@ -128,12 +128,33 @@ pub enum Action {
     Raw { text: String },
     /// A signature handshake on this connection.
     Authenticate(Auth),
+    /// `auth_verify` built at replay time from the last `auth_request` sent on `policy_conn`
+    /// (default: this connection) and the challenge the broker issued for it, so that a live
+    /// broker's random challenges can be answered (AUTH-5 … AUTH-7).
+    AuthVerify(AuthVerify),
     /// Harness hook: give `wallet` a channel in `status` holding `amount` (AS-CHAN-1/2).
     Channel {
         wallet: String,
         status: String,
         amount: String,
     },
+}
+
+/// How an `auth_verify` step is built.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthVerify {
+    /// The identity that signs; absent: `sig: []`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// The connection whose last `auth_request` and challenge are used (default: the step's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_conn: Option<String>,
+    /// `issued` (the challenge as issued), `issued-braces-upper` (`{…}` in upper case, AUTH-5),
+    /// `absent` (no `challenge` member), or any other text, sent as is.
+    pub challenge: String,
+    /// `policy` (the EIP-712 Policy, AUTH-6) or `req` (keccak256 of the req bytes: wrong on
+    /// purpose).
+    pub sign: String,
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -178,6 +199,8 @@ pub enum Response {
     },
     /// No frame comes back (an empty frame, TRANS-4; a harness hook).
     None,
+    /// The model does not decide this request (never in a vector file; live replays only).
+    Unmodelled { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,8 +3,8 @@
 //! expects back. A case is recorded once per profile and the two recordings are merged.
 
 use super::format::{
-    Action, AllowanceSpec, Auth, Balance, Connection, Expect, Identity, Notification, Response,
-    SessionState, State, Step,
+    Action, AllowanceSpec, Auth, AuthVerify, Balance, Connection, Expect, Identity, Notification,
+    Response, SessionState, State, Step,
 };
 use crate::crypto::{keccak256, SecretKey};
 use crate::engine::{Asset, Engine};
@@ -61,6 +61,8 @@ pub struct Recorder {
     keys: HashMap<String, SecretKey>,
     /// When set, the clock is driven from outside ([`Recorder::set_now`]) and steps do not tick.
     external_clock: bool,
+    /// Per connection: the params of the last `auth_request` sent and the challenge issued.
+    pending_auth: HashMap<String, (Value, String)>,
 }
 
 impl Recorder {
@@ -86,6 +88,7 @@ impl Recorder {
             last: None,
             keys: HashMap::new(),
             external_clock: false,
+            pending_auth: HashMap::new(),
         }
     }
 
@@ -217,7 +220,7 @@ impl Recorder {
         );
         self.conn_names.insert(id, name.to_string());
         if let Some(auth) = &auth {
-            let outcome = self.handshake(name, auth);
+            let (outcome, _) = self.handshake(name, auth);
             assert!(
                 outcome.is_ok(),
                 "setup handshake of {name} failed: {:?}",
@@ -247,7 +250,7 @@ impl Recorder {
         (c.id, id)
     }
 
-    fn handshake(&mut self, conn: &str, auth: &Auth) -> Outcome {
+    fn handshake(&mut self, conn: &str, auth: &Auth) -> (Outcome, Vec<(ConnId, String)>) {
         let wallet_key = self.key(&auth.wallet);
         let session_key = self.addr(&auth.session_key);
         let expires_at = self.now_ms / 1000 + auth.expires_in_s;
@@ -303,7 +306,15 @@ impl Recorder {
         let handled =
             self.engine
                 .handle(conn_id, encode_signed(&req, &[sig]).as_bytes(), self.now_ms);
-        handled.outcome.expect("auth_verify reaches the model")
+        let frames = handled
+            .frames
+            .into_iter()
+            .map(|o| (o.conn, o.text))
+            .collect();
+        (
+            handled.outcome.expect("auth_verify reaches the model"),
+            frames,
+        )
     }
 
     /// Sends `method(params)` on `conn`, signed by `signers` in order, with `req[3]` = now.
@@ -357,9 +368,24 @@ impl Recorder {
     /// A signature handshake as a step (its expected response is the `auth_verify` reply).
     pub fn authenticate(&mut self, conn: &str, auth: Auth) -> &Outcome {
         let before = self.observe_before();
-        let outcome = self.handshake(conn, &auth);
-        let frames = Vec::new();
+        let (outcome, frames) = self.handshake(conn, &auth);
         self.record(conn, Action::Authenticate(auth), outcome, &frames, before);
+        self.last.as_ref().expect("just recorded")
+    }
+
+    /// An `auth_verify` built from the last `auth_request` sent on `spec.policy_conn` (or
+    /// `conn`) and its issued challenge (see [`AuthVerify`]).
+    pub fn auth_verify(&mut self, conn: &str, spec: AuthVerify) -> &Outcome {
+        let source = spec.policy_conn.clone().unwrap_or_else(|| conn.to_string());
+        let (params, issued) = self
+            .pending_auth
+            .get(&source)
+            .cloned()
+            .unwrap_or_else(|| panic!("no auth_request was sent on {source}"));
+        let keys: Vec<SecretKey> = spec.signer.iter().map(|s| self.key(s)).collect();
+        let (conn_id, id) = self.next_id(conn);
+        let wire = build_auth_verify(&params, &issued, &spec, &keys, id, self.now_ms);
+        self.send(conn, conn_id, wire.as_bytes(), Action::AuthVerify(spec));
         self.last.as_ref().expect("just recorded")
     }
 
@@ -457,6 +483,11 @@ impl Recorder {
                 any_text: e.any_text,
                 rule: e.rule.map(str::to_string),
             },
+            // Filling a vector must never reach an unmodelled path (the catalogue would be
+            // wrong); a live replay may, and then that step has no expectation.
+            Expected::Unmodelled(what) if self.external_clock => Response::Unmodelled {
+                reason: what.to_string(),
+            },
             Expected::Unmodelled(what) => {
                 panic!("a vector step reached an unmodelled path: {what}")
             }
@@ -483,6 +514,18 @@ impl Recorder {
             });
         }
         let _ = reply_conn;
+        if let (Action::Request { method, wire, .. }, Expected::Ok { result, .. }) =
+            (&action, &outcome.response)
+        {
+            if method == "auth_request" {
+                if let (Ok(frame), Some(challenge)) =
+                    (parse_frame(wire), result["challenge_message"].as_str())
+                {
+                    self.pending_auth
+                        .insert(conn.to_string(), (frame.params, challenge.to_string()));
+                }
+            }
+        }
         let state = self.state();
         self.steps.push(Step {
             at_ms: at - START_MS,
@@ -580,6 +623,60 @@ fn envelope_outcome(frames: &[(ConnId, String)], conn: ConnId) -> Outcome {
         after_response: vec![],
         jwt: None,
     }
+}
+
+/// The `auth_verify` frame of an [`AuthVerify`] step: `params` are those of the `auth_request`
+/// it answers, `issued` the challenge the broker issued for it. Shared by the recorder and the
+/// live runner, so both send the same kind of frame.
+pub fn build_auth_verify(
+    params: &Value,
+    issued: &str,
+    spec: &AuthVerify,
+    keys: &[SecretKey],
+    id: u64,
+    ts: u64,
+) -> String {
+    let challenge = match spec.challenge.as_str() {
+        "issued" => Some(issued.to_string()),
+        "issued-braces-upper" => Some(format!("{{{}}}", issued.to_ascii_uppercase())),
+        "absent" => None,
+        literal => Some(literal.to_string()),
+    };
+    let verify_params = match &challenge {
+        Some(c) => json!({ "challenge": c }),
+        None => json!({}),
+    };
+    let req = encode_req(id, "auth_verify", &verify_params, ts);
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let policy = crate::crypto::eip712::Policy {
+        application: text(&params["application"]),
+        challenge: issued.to_string(),
+        scope: text(&params["scope"]),
+        wallet: text(&params["address"]),
+        session_key: text(&params["session_key"]),
+        expires_at: params["expires_at"].as_u64().unwrap_or_default(),
+        allowances: params["allowances"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| crate::crypto::eip712::Allowance {
+                asset: text(&a["asset"]),
+                amount: text(&a["amount"]),
+            })
+            .collect(),
+    };
+    let sig: Vec<String> = keys
+        .iter()
+        .map(|k| match spec.sign.as_str() {
+            "req" => k.sign_bytes_hex(req.as_bytes()),
+            // A policy that cannot be hashed (an empty application) signs zero bytes: the
+            // broker fails at hashing anyway (AUTH-7 step 2).
+            _ => policy
+                .sign(k)
+                .unwrap_or_else(|_| crate::crypto::to_hex(k.sign_digest(&[0u8; 32]))),
+        })
+        .collect();
+    encode_signed(&req, &sig)
 }
 
 /// Allowance rows for an [`Auth`].

@@ -57,6 +57,9 @@ pub fn replay(vector: &Vector, profile: Profile) -> Vec<String> {
             Action::Authenticate(auth) => {
                 r.authenticate(&step.conn, auth.clone());
             }
+            Action::AuthVerify(spec) => {
+                r.auth_verify(&step.conn, spec.clone());
+            }
             Action::Channel {
                 wallet,
                 status,

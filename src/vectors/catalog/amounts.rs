@@ -275,7 +275,7 @@ fn number_1e400(p: &'static str) -> Case {
 
 fn number_1e46(p: &'static str) -> Case {
     Case::new(vid(AREA, "number-1e46", p), "The number 1e46 is a valid amount but fails the balance check at create (before any ledger write).")
-        .rules(&["AS-AMT-3", "AS-AMT-4", "AS-CREATE-1"])
+        .rules(&["SPEC-5", "AS-AMT-3", "AS-AMT-4", "AS-CREATE-1"])
         .flags(&["invalid-input"])
         .protocol(p)
         .script(move |r| {
@@ -299,7 +299,7 @@ fn negative_tiny(p: &'static str) -> Case {
 
 fn nineteen_decimals(p: &'static str) -> Case {
     Case::new(vid(AREA, "nineteen-decimals-rounded", p), "A row of 1.0000000000000000005 (19 decimals) is checked exactly but stored rounded half away from zero to 18 decimals; the spec profile refuses it.")
-        .rules(&["AS-AMT-2", "AS-AMT-4", "AS-INV-1"])
+        .rules(&["SPEC-5", "AS-AMT-2", "AS-AMT-4", "AS-INV-1"])
         .quirks(&["Q-16"])
         .flags(&["conservation"])
         .protocol(p)
@@ -313,7 +313,7 @@ fn nineteen_decimals(p: &'static str) -> Case {
 
 fn far_below_storage(p: &'static str) -> Case {
     Case::new(vid(AREA, "below-storage-precision", p), "A row of 1e-20 is positive, so A must sign, but it is stored as a 0 entry: nothing moves, yet usdc then counts as a session asset with total 0.")
-        .rules(&["AS-AMT-4", "AS-AMT-2", "AS-MODEL-1"])
+        .rules(&["SPEC-5", "AS-AMT-4", "AS-AMT-2", "AS-MODEL-1"])
         .quirks(&["Q-16"])
         .protocol(p)
         .script(move |r| {
@@ -334,7 +334,7 @@ fn oversized_string(p: &'static str) -> Case {
         vid(AREA, "oversized-string", p),
         "A string amount of 1e46 parses but A cannot afford it.",
     )
-    .rules(&["AS-AMT-1", "AS-AMT-4"])
+    .rules(&["SPEC-5", "AS-AMT-1", "AS-AMT-4"])
     .flags(&["invalid-input"])
     .protocol(p)
     .script(move |r| {

@@ -1,13 +1,12 @@
 //! Authentication (AUTH-1..14, SK-2..3, ADDR-1/3): the handshake, its failures in AUTH-7 order,
 //! JWT re-authentication, re-authentication on an open connection, and the wallet's 24 h session.
 //!
-//! Hand-played handshakes (`auth_request`, then a raw `auth_verify` carrying an EIP-712 Policy
-//! signature) depend on the challenge the broker issued; live replays must rebuild them.
+//! Hand-played handshakes send `auth_request` as a request and `auth_verify` as an
+//! [`AuthVerify`] step, which a live runner rebuilds from the challenge its broker issued.
 
-use super::common::{frame, last_result, last_wire, now_ms, pair, want_err, want_ok};
-use crate::crypto::eip712::{Allowance, Policy};
-use crate::vectors::format::Auth;
-use crate::vectors::recorder::{allowances, identity_key, Recorder, START_MS};
+use super::common::{frame, last_result, now_ms, pair, want_err, want_ok};
+use crate::vectors::format::{Auth, AuthVerify};
+use crate::vectors::recorder::{allowances, Recorder, START_MS};
 use crate::vectors::Case;
 use serde_json::{json, Value};
 
@@ -42,43 +41,38 @@ fn ask(r: &mut Recorder, conn: &str, params: Value) -> String {
         .to_string()
 }
 
-/// The Policy the broker stored for [`request_params`], signed by identity `signer`.
-fn policy_sig(
-    signer: &str,
-    wallet: &str,
-    session_key: &str,
-    application: &str,
-    challenge: &str,
-) -> String {
-    Policy {
-        application: application.to_string(),
-        challenge: challenge.to_string(),
-        scope: "console".to_string(),
-        wallet: wallet.to_string(),
-        session_key: session_key.to_string(),
-        expires_at: EXPIRES_AT,
-        allowances: Vec::<Allowance>::new(),
-    }
-    .sign(&identity_key(signer))
-    .expect("a well-formed policy")
+/// An `auth_verify` answering the last `auth_request` on `conn` (or `policy_conn`): `signer`
+/// signs (`sign` = `policy` or `req`), `challenge` = `issued`, `issued-braces-upper`, `absent`
+/// or a literal. Live runners rebuild it from the challenge their broker issued.
+fn verify(r: &mut Recorder, conn: &str, signer: &str, challenge: &str, sign: &str) {
+    verify_from(r, conn, None, signer, challenge, sign);
 }
 
-/// A raw `auth_verify` frame with `challenge` and one signature.
-fn verify(r: &mut Recorder, conn: &str, challenge: &str, sig: &str) {
-    let req = format!(
-        "[50,\"auth_verify\",{{\"challenge\":\"{challenge}\"}},{}]",
-        now_ms(r)
+fn verify_from(
+    r: &mut Recorder,
+    conn: &str,
+    policy_conn: Option<&str>,
+    signer: &str,
+    challenge: &str,
+    sign: &str,
+) {
+    r.auth_verify(
+        conn,
+        AuthVerify {
+            signer: Some(signer.to_string()),
+            policy_conn: policy_conn.map(str::to_string),
+            challenge: challenge.to_string(),
+            sign: sign.to_string(),
+        },
     );
-    r.raw(conn, &frame(&req, &[sig.to_string()]));
 }
 
 /// A full hand-played handshake of `wallet` registering root key `key` on `conn`.
 fn handshake(r: &mut Recorder, conn: &str, wallet: &str, key: &str) {
     let a = r.wallet(wallet);
     let k = r.session_key(key);
-    let challenge = ask(r, conn, request_params(&a, &k, "clearnode"));
-    let sig = policy_sig(wallet, &a, &k, "clearnode", &challenge);
-    verify(r, conn, &challenge, &sig);
+    ask(r, conn, request_params(&a, &k, "clearnode"));
+    verify(r, conn, wallet, "issued", "policy");
 }
 
 fn auth_of(
@@ -284,12 +278,10 @@ pub fn cases() -> Vec<Case> {
                 let a = r.wallet("A");
                 r.wallet("B");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a, &k, "clearnode"));
-                let by_b = policy_sig("B", &a, &k, "clearnode", &challenge);
-                verify(r, "c", &challenge, &by_b);
+                ask(r, "c", request_params(&a, &k, "clearnode"));
+                verify(r, "c", "B", "issued", "policy");
                 want_err(r, BAD_PAIR);
-                let by_a = policy_sig("A", &a, &k, "clearnode", &challenge);
-                verify(r, "c", &challenge, &by_a);
+                verify(r, "c", "A", "issued", "policy");
                 want_ok(r);
             }),
         Case::new(id("signature-over-req-bytes"), "A signature over the auth_verify req bytes instead of the Policy recovers to another address.")
@@ -299,8 +291,8 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a, &k, "clearnode"));
-                r.request("c", "auth_verify", json!({"challenge": challenge}), &["A"]);
+                ask(r, "c", request_params(&a, &k, "clearnode"));
+                verify(r, "c", "A", "issued", "req");
                 want_err(r, BAD_PAIR);
             }),
         Case::new(id("challenge-reused"), "A challenge is single-use: replaying the successful auth_verify frame fails.")
@@ -310,11 +302,10 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a, &k, "clearnode"));
-                verify(r, "c", &challenge, &policy_sig("A", &a, &k, "clearnode", &challenge));
+                ask(r, "c", request_params(&a, &k, "clearnode"));
+                verify(r, "c", "A", "issued", "policy");
                 want_ok(r);
-                let again = last_wire(r);
-                r.raw("c", &again);
+                verify(r, "c", "A", "issued", "policy");
                 want_err(r, BAD_PAIR);
             }),
         Case::new(id("challenge-expired"), "A challenge older than 5 minutes is refused (and deleted).")
@@ -324,11 +315,9 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a, &k, "clearnode"));
+                ask(r, "c", request_params(&a, &k, "clearnode"));
                 r.advance(300_000);
-                let sig = policy_sig("A", &a, &k, "clearnode", &challenge);
-                let req = format!("[50,\"auth_verify\",{{\"challenge\":\"{challenge}\"}},{}]", START_MS + 301_000);
-                r.raw("c", &frame(&req, &[sig]));
+                verify(r, "c", "A", "issued", "policy");
                 want_err(r, BAD_PAIR);
             }),
         Case::new(id("challenge-other-connection"), "Challenges are global: one requested on connection c1 is redeemed on c2, which becomes authenticated.")
@@ -338,8 +327,8 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c2", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c1", request_params(&a, &k, "clearnode"));
-                verify(r, "c2", &challenge, &policy_sig("A", &a, &k, "clearnode", &challenge));
+                ask(r, "c1", request_params(&a, &k, "clearnode"));
+                verify_from(r, "c2", Some("c1"), "A", "issued", "policy");
                 want_ok(r);
                 r.request("c2", "get_ledger_balances", json!({}), &[]);
                 want_ok(r);
@@ -350,9 +339,8 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a, &k, "clearnode"));
-                let sig = policy_sig("A", &a, &k, "clearnode", &challenge);
-                verify(r, "c", &format!("{{{}}}", challenge.to_uppercase()), &sig);
+                ask(r, "c", request_params(&a, &k, "clearnode"));
+                verify(r, "c", "A", "issued-braces-upper", "policy");
                 want_ok(r);
             }),
         Case::new(id("empty-application"), "An empty application leaves the EIP-712 domain undefined, so any signature is an invalid signature.")
@@ -362,9 +350,8 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a, &k, ""));
-                let sig = policy_sig("A", &a, &k, "clearnode", &challenge);
-                verify(r, "c", &challenge, &sig);
+                ask(r, "c", request_params(&a, &k, ""));
+                verify(r, "c", "A", "issued", "policy");
                 want_err(r, "invalid signature");
             }),
         Case::new(id("address-without-prefix"), "An address without 0x is stored with 0x prepended, so the usual Policy signature succeeds.")
@@ -373,8 +360,8 @@ pub fn cases() -> Vec<Case> {
                 r.connect("c", None);
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
-                let challenge = ask(r, "c", request_params(&a[2..], &k, "clearnode"));
-                verify(r, "c", &challenge, &policy_sig("A", &a, &k, "clearnode", &challenge));
+                ask(r, "c", request_params(&a[2..], &k, "clearnode"));
+                verify(r, "c", "A", "issued", "policy");
                 want_ok(r);
             }),
         Case::new(id("address-lower-case"), "A lower-case address never equals the recovered EIP-55 signer: invalid challenge or signature.")
@@ -385,8 +372,8 @@ pub fn cases() -> Vec<Case> {
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
                 let lower = a.to_lowercase();
-                let challenge = ask(r, "c", request_params(&lower, &k, "clearnode"));
-                verify(r, "c", &challenge, &policy_sig("A", &lower, &k, "clearnode", &challenge));
+                ask(r, "c", request_params(&lower, &k, "clearnode"));
+                verify(r, "c", "A", "issued", "policy");
                 want_err(r, BAD_PAIR);
             }),
         Case::new(id("jwt-invalid"), "A jwt that does not verify is an invalid JWT token.")

@@ -172,7 +172,7 @@ fn for_protocol(p: &'static str) -> Vec<Case> {
                 want_ok(r);
             }),
         Case::new(vid(AREA, "left-out-participant-stranded", p), "Close [A 150] pays A the full total while B's 50 stays stranded in the closed session, creating 50 (Q-3).")
-            .rules(&["AS-CLOSE-2", "AS-INV-1"])
+            .rules(&["SPEC-3", "AS-CLOSE-2", "AS-INV-1"])
             .quirks(&["Q-3"])
             .flags(&["conservation"])
             .protocol(p)

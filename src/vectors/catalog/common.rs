@@ -7,7 +7,7 @@ use crate::model::Profile;
 use crate::vectors::build::{create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::{V02, V04};
 use crate::vectors::format::{Action, ExpectOrSame, Response};
-use crate::vectors::recorder::{identity_key, Recorder, START_MS};
+use crate::vectors::recorder::{identity_key, Recorder};
 use crate::vectors::Case;
 use serde_json::Value;
 
@@ -196,10 +196,9 @@ pub fn want_no_reply(r: &Recorder) {
 
 // ----- raw frames -----------------------------------------------------------------------------
 
-/// The recorder's clock for the next step (no `advance` used before it): every step, channel
-/// hooks included, moves the clock by 1000 ms.
+/// The recorder's clock: the broker time of the next step.
 pub fn now_ms(r: &Recorder) -> u64 {
-    START_MS + r.steps.len() as u64 * 1000
+    r.now_ms()
 }
 
 /// A `req` array text `[id,"method",<params_text>,ts]` with `ts` = the clock of the next step
@@ -261,13 +260,4 @@ pub fn last_result(r: &Recorder) -> Value {
 /// A 66-character id no session has.
 pub fn unknown_session_id() -> String {
     format!("0x{}", "ab".repeat(32))
-}
-
-/// The definitions' protocols are written by the request, not by the case; helper for ids.
-pub fn other(protocol: &str) -> &'static str {
-    if protocol == V02 {
-        V04
-    } else {
-        V02
-    }
 }

@@ -71,7 +71,7 @@ fn def(protocol: &str, a: &str, b: &str) -> Value {
 
 fn ok_two_funded(p: &'static str) -> Case {
     Case::new(vid(AREA, "ok-two-funded", p), "A create funded by both participants, both signing, moves 100 and 50 usdc into the session at version 1 and sends each a bu.")
-        .rules(&["AS-CREATE-1", "AS-CREATE-4", "AS-CREATE-5", "AS-CREATE-6", "AS-ID-1", "AS-DEF-1", "AS-MODEL-1", "AS-MODEL-2", "AS-NOTIF-1", "AS-NOTIF-2", "AS-NOTIF-4", "AS-GEN-1", "AS-GEN-2", "AS-INV-1", "SIG-2", "SIG-5", "NOTIF-1", "NOTIF-4"])
+        .rules(&["AS-CREATE-1", "AS-CREATE-4", "AS-CREATE-5", "AS-CREATE-6", "AS-ID-1", "AS-DEF-1", "AS-MODEL-1", "AS-MODEL-2", "AS-NOTIF-1", "AS-NOTIF-2", "AS-NOTIF-4", "AS-GEN-1", "AS-GEN-2", "AS-INV-1", "SIG-2", "SIG-5", "SIG-9", "NOTIF-1", "NOTIF-4"])
         .quirks(&["Q-12", "Q-24"])
         .protocol(p)
         .script(move |r| {
@@ -494,7 +494,7 @@ fn asset_case_sensitive(p: &'static str) -> Case {
 
 fn unsigned_non_participant(p: &'static str) -> Case {
     Case::new(vid(AREA, "unsigned-non-participant-row", p), "A positive row for a non-participant C that did not sign fails with a missing signature for C.")
-        .rules(&["AS-CREATE-1", "AS-CREATE-2"])
+        .rules(&["SPEC-4", "AS-CREATE-1", "AS-CREATE-2"])
         .flags(&["invalid-input"])
         .protocol(p)
         .script(move |r| {

@@ -98,7 +98,7 @@ pub fn cases() -> Vec<Case> {
                 want_err(r, "incorrect deposit request: insufficient unified balance");
             }),
         Case::new(id("balance-read-cumulative"), "Rows [A 600, A 600] from A 100 with 900 unified: the first delta of 500 passes, the second sees the reduced balance (400) and fails, rolling both back.")
-            .rules(&["AS-DEP-1", "AS-INV-4"])
+            .rules(&["SPEC-1", "AS-DEP-1", "AS-INV-4"])
             .quirks(&["Q-9"])
             .flags(&["invalid-input"])
             .protocol(V04)
@@ -148,7 +148,7 @@ pub fn cases() -> Vec<Case> {
                 want_ok(r);
             }),
         Case::new(id("duplicate-rows-deposit-twice"), "Rows [A 150, A 150] from A 100 each deposit 50 against the stale balance: A pays 100 and holds 200 (Q-9).")
-            .rules(&["AS-DEP-2", "AS-INV-1"])
+            .rules(&["SPEC-1", "AS-DEP-2", "AS-INV-1"])
             .quirks(&["Q-9"])
             .protocol(V04)
             .script(|r| {

@@ -10,10 +10,13 @@ mod deposit;
 mod envelope;
 mod lifecycle;
 mod operate_shared;
+mod quirks;
 mod quorum;
+mod reads;
 mod session_keys;
 mod submit_v02;
 mod submit_v04_operate;
+mod transfer;
 mod withdraw;
 
 use super::Case;
@@ -33,5 +36,8 @@ pub fn all() -> Vec<Case> {
     cases.extend(amounts::cases());
     cases.extend(envelope::cases());
     cases.extend(auth::cases());
+    cases.extend(transfer::cases());
+    cases.extend(reads::cases());
+    cases.extend(quirks::cases());
     cases
 }

@@ -105,7 +105,7 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 want_err(r, "incorrect submit_state request: quorum not reached: 50 / 100");
             }),
         Case::new(id("unknown-signer", p), "A signature by C, who is no participant, fails the operate even though A and B reach quorum.")
-            .rules(&["AS-QUORUM-1", "AS-GEN-7"])
+            .rules(&["AS-QUORUM-1", "AS-GEN-7", "SIG-4"])
             .flags(&["invalid-input"])
             .protocol(p)
             .script(move |r| {
@@ -195,7 +195,7 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 want_ok(r);
             }),
         Case::new(id("left-out-participant", p), "Leaving B (50) out while A takes the whole total 150 is accepted and creates 50 (Q-1); the spec profile rejects it.")
-            .rules(&["AS-OP-3", "AS-INV-1"])
+            .rules(&["SPEC-2", "AS-OP-3", "AS-INV-1"])
             .quirks(&["Q-1"])
             .flags(&["conservation"])
             .protocol(p)
@@ -206,7 +206,7 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 want_spec_reject(r);
             }),
         Case::new(id("duplicate-rows", p), "Rows [A 50, A 100, B 0] pass the sum check but A ends at 100 and B at 0, destroying 50 (Q-2); the spec profile rejects duplicates.")
-            .rules(&["AS-OP-1", "AS-OP-3", "AS-INV-1"])
+            .rules(&["SPEC-1", "AS-OP-1", "AS-OP-3", "AS-INV-1"])
             .quirks(&["Q-2"])
             .flags(&["conservation"])
             .protocol(p)
@@ -318,7 +318,7 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 want_err(r, &format!("signature from unknown participant wallet {stray}"));
             }),
         Case::new(id("lower-case-participant", p), "A participant written in lower case can never be matched by a recovered (EIP-55) signer, so its signature is an unknown wallet (Q-17).")
-            .rules(&["AS-GEN-8", "AS-QUORUM-1"])
+            .rules(&["SPEC-8", "AS-GEN-8", "AS-QUORUM-1"])
             .quirks(&["Q-17"])
             .flags(&["invalid-input"])
             .protocol(p)
@@ -361,7 +361,7 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 want_one_of(r, &[&format!("{OP_PREFIX}asset usdc not fully redistributed"), &format!("{OP_PREFIX}asset eth not fully redistributed")]);
             }),
         Case::new(id("oversized-amount-ledger-error", p), "A row of 1e47 (a ledger entry of magnitude ≥ 1e46) fails at the ledger write (numeric overflow) before the sum check would (Q-16).")
-            .rules(&["AS-AMT-4", "AS-OP-1"])
+            .rules(&["SPEC-5", "AS-AMT-4", "AS-OP-1"])
             .quirks(&["Q-16"])
             .flags(&["invalid-input"])
             .protocol(p)

@@ -263,7 +263,7 @@ fn three_party(p: &'static str) -> Case {
 
 fn duplicate_participants(p: &'static str) -> Case {
     Case::new(vid(AREA, "duplicate-participants-last-weight", p), "Participants [A, B, A] with weights [50, 50, 0] are accepted (Q-7), but A then weighs 0, so A and B reach only 50 of 100.")
-        .rules(&["AS-QUORUM-1", "AS-DEF-3"])
+        .rules(&["SPEC-7", "AS-QUORUM-1", "AS-DEF-3"])
         .quirks(&["Q-7"])
         .flags(&["invalid-input"])
         .protocol(p)
@@ -281,7 +281,7 @@ fn duplicate_participants(p: &'static str) -> Case {
 
 fn quorum_zero(p: &'static str) -> Case {
     Case::new(vid(AREA, "quorum-zero-stored-as-100", p), "Quorum 0 passes create but is stored as 100 (Q-5): with weights 1/1 the session can never be updated.")
-        .rules(&["AS-DEF-3", "AS-QUORUM-2", "AS-ID-2"])
+        .rules(&["SPEC-6", "AS-DEF-3", "AS-QUORUM-2", "AS-ID-2"])
         .quirks(&["Q-5"])
         .flags(&["invalid-input"])
         .protocol(p)

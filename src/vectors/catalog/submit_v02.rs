@@ -90,7 +90,7 @@ pub fn cases() -> Vec<Case> {
                 want_ok(r);
             }),
         Case::new(id("empty-total-asset-not-deposited"), "After duplicate rows destroyed the whole usdc total (Q-2), a row in usdc is \"not deposited\" although the asset has entries.")
-            .rules(&["AS-OP-2", "AS-OP-1"])
+            .rules(&["SPEC-1", "AS-OP-2", "AS-OP-1"])
             .quirks(&["Q-2"])
             .flags(&["conservation"])
             .protocol(V02)

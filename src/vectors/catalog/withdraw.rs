@@ -107,7 +107,7 @@ pub fn cases() -> Vec<Case> {
                 want_ok(r);
             }),
         Case::new(id("duplicate-rows-over-withdraw"), "Rows [A 0, A 0] from A 100 each withdraw 100 against the stale balance: unified +200, session −100 (Q-8).")
-            .rules(&["AS-WD-1", "AS-INV-3", "AS-INV-1"])
+            .rules(&["SPEC-1", "AS-WD-1", "AS-INV-3", "AS-INV-1"])
             .quirks(&["Q-8"])
             .flags(&["conservation"])
             .protocol(V04)
