@@ -26,6 +26,14 @@ pub const MAX_FRAME_BYTES: usize = 4 << 20;
 struct Shared {
     engine: Engine,
     outboxes: HashMap<ConnId, mpsc::Sender<String>>,
+    /// How far the broker's clock runs ahead of the machine's (a harness hook for expiry cases).
+    clock_offset_ms: u64,
+}
+
+impl Shared {
+    fn now_ms(&self) -> u64 {
+        now_ms() + self.clock_offset_ms
+    }
 }
 
 impl Shared {
@@ -56,6 +64,16 @@ impl Control {
             .engine
             .model
             .fund(wallet, asset, amount);
+    }
+
+    /// The broker's clock (the machine's, plus what [`Control::advance`] added).
+    pub fn now_ms(&self) -> u64 {
+        self.0.lock().expect("engine lock").now_ms()
+    }
+
+    /// Moves the broker's clock forward.
+    pub fn advance(&self, ms: u64) {
+        self.0.lock().expect("engine lock").clock_offset_ms += ms;
     }
 
     pub fn add_channel(&self, wallet: &str, channel: crate::model::Channel) {
@@ -102,6 +120,7 @@ pub async fn spawn(engine: Engine, addr: SocketAddr) -> std::io::Result<BrokerHa
     let shared = Arc::new(Mutex::new(Shared {
         engine,
         outboxes: HashMap::new(),
+        clock_offset_ms: 0,
     }));
     let control = Control(shared.clone());
     let (stop_tx, mut stop_rx) = oneshot::channel();
@@ -154,7 +173,8 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
     let (tx, mut rx) = mpsc::channel::<String>(OUTBOUND_QUEUE_FRAMES);
     let conn = {
         let mut shared = shared.lock().expect("engine lock");
-        let (conn, hello) = shared.engine.connect(now_ms());
+        let now = shared.now_ms();
+        let (conn, hello) = shared.engine.connect(now);
         shared.outboxes.insert(conn, tx);
         shared.deliver(hello);
         conn
@@ -179,7 +199,8 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
         if !shared.outboxes.contains_key(&conn) {
             break;
         }
-        let handled = shared.engine.handle(conn, &bytes, now_ms());
+        let now = shared.now_ms();
+        let handled = shared.engine.handle(conn, &bytes, now);
         shared.deliver(handled.frames);
     }
     {

@@ -232,6 +232,10 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             }
         };
         let broker_address = preflight(&target.url, &limits).await?;
+        let target = Target {
+            broker_address: broker_address.clone().or(target.broker_address),
+            ..target
+        };
         let out_dir = args
             .out
             .clone()

@@ -87,6 +87,9 @@ pub struct FuzzArgs {
     /// Longest wait for one reply, in milliseconds.
     #[arg(long, default_value_t = 2_000)]
     pub timeout_ms: u64,
+    /// Cases run at once (the report does not depend on it).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
 }
 
 fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target, CliError> {
@@ -230,6 +233,7 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         label: String::new(),
         shrink_budget: args.shrink_budget,
         regressions: Some(args.regressions.clone()),
+        jobs: args.jobs as usize,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let rt = runtime.handle();

@@ -39,6 +39,9 @@ pub struct CampaignConfig {
     pub shrink_budget: usize,
     /// Folder the regression vector goes to (`vectors/regressions`); `None`: not written.
     pub regressions: Option<PathBuf>,
+    /// Cases run at once (sequences, or shrinking candidates). Results are taken in order, so
+    /// the outcome does not depend on it; 2 keeps both cores of a small machine busy.
+    pub jobs: usize,
 }
 
 /// The first finding of a campaign, shrunk.
@@ -104,23 +107,66 @@ pub fn to_vector(id: &str, description: &str, script: &Script, played: &[Played]
     fill(&case(id, description, &script.setup, requests(played)))
 }
 
-/// Runs `vector` on the target; the plan index of its first failing step, if any.
-fn failing_op(
+/// What a failure is, for shrinking: candidates must fail the same way (a timeout, or another
+/// bug met on the way, is not the failure being shrunk).
+type FailureKind = (Class, String);
+
+/// One case run: the vector, what was played, the report, and the first finding's kind and
+/// plan index, if any.
+struct Ran {
+    vector: Vector,
+    played: Vec<Played>,
+    report: CaseReport,
+    failing: Option<(FailureKind, usize)>,
+}
+
+/// Fills and runs scripts on the target, up to `config.jobs` at once (each fill on a blocking
+/// thread, each case on its own task); results in input order.
+fn run_batch(
     rt: &tokio::runtime::Handle,
-    vector: &Vector,
-    played: &[Played],
     target: &Target,
     config: &CampaignConfig,
-) -> (CaseReport, Option<usize>) {
-    let report = rt.block_on(runner_case::run(
-        vector,
-        target,
-        config.profile,
-        config.seed,
-    ));
-    let op = first_finding(&report).map(|(step, ..)| played[step.min(played.len() - 1)].op);
-    (report, op)
+    batch: Vec<(String, Script)>,
+) -> Vec<Ran> {
+    let tasks: Vec<_> = batch
+        .into_iter()
+        .map(|(id, script)| {
+            let (target, profile, seed) = (target.clone(), config.profile, config.seed);
+            rt.spawn(async move {
+                let (vector, played) = tokio::task::spawn_blocking(move || {
+                    let played = play(&script, profile);
+                    (to_vector(&id, "", &script, &played), played)
+                })
+                .await
+                .expect("filling a generated case does not panic");
+                let report = runner_case::run(&vector, &target, profile, seed).await;
+                let failing = first_finding(&report).map(|(step, class, what, _)| {
+                    ((class, what), played[step.min(played.len() - 1)].op)
+                });
+                Ran {
+                    vector,
+                    played,
+                    report,
+                    failing,
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async {
+        let mut out = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            out.push(task.await.expect("a case run does not panic"));
+        }
+        out
+    })
 }
+
+/// After a NON-STRICT finding (the right verdict with another error text, which `certify` does
+/// not fail on), how many more steps a campaign spends looking for a FAIL or ERROR to shrink.
+const STRONGER_SEARCH_STEPS: u64 = 600;
+
+/// A failing sequence to shrink: (sequence index, script, kind, failing plan, length).
+type Failing = (u64, Script, FailureKind, usize, usize);
 
 /// Generates and replays sequences until a finding, the step budget or the time limit.
 /// `progress` is told (sequences, steps) after each sequence.
@@ -135,47 +181,70 @@ pub fn run(
     let mut sequence: u64 = 0;
     let label = &config.label;
     let seed = config.seed;
-    loop {
-        if config.max_steps.is_some_and(|m| steps >= m)
-            || config.time_limit.is_some_and(|t| started.elapsed() >= t)
-        {
+    let mut first_catch: Option<u64> = None;
+    let mut weak: Option<Failing> = None;
+    let mut strong: Option<Failing> = None;
+    'campaign: loop {
+        let stop = |steps: u64, first_catch: Option<u64>| {
+            first_catch.is_some_and(|at| steps >= at + STRONGER_SEARCH_STEPS)
+                || config.max_steps.is_some_and(|m| steps >= m)
+                || config.time_limit.is_some_and(|t| started.elapsed() >= t)
+        };
+        if stop(steps, first_catch) {
             break;
         }
-        let bytes = seeded_bytes(seed, sequence, bytes_for(config.gen.max_steps));
-        let script = generate(&mut Unstructured::new(&bytes), config.profile, &config.gen);
-        let played = play(&script, config.profile);
-        let index = sequence;
-        sequence += 1;
-        if played.is_empty() {
-            continue;
+        let mut batch = Vec::new();
+        while batch.len() < config.jobs.max(1) {
+            let bytes = seeded_bytes(seed, sequence, bytes_for(config.gen.max_steps));
+            let script = generate(&mut Unstructured::new(&bytes), config.profile, &config.gen);
+            if !script.ops.is_empty() {
+                batch.push((sequence, script));
+            }
+            sequence += 1;
         }
-        let id = format!("fuzz/{label}-{seed}-{index}");
-        let vector = to_vector(&id, "", &script, &played);
-        let (report, failing) = failing_op(rt, &vector, &played, target, config);
-        let Some(failing) = failing else {
-            steps += vector.steps.len() as u64;
-            progress(sequence, steps);
-            continue;
-        };
-        let (step, ..) = first_finding(&report).expect("a failing op has a finding");
-        let steps_to_catch = steps + (step.min(vector.steps.len() - 1) + 1) as u64;
-        steps += vector.steps.len() as u64;
-        progress(sequence, steps);
-        let catch = shrink_and_write(config, target, rt, index, script, failing, played.len())?;
-        return Ok(CampaignReport {
-            sequences: sequence,
-            steps,
-            catch: Some(Catch {
-                steps_to_catch,
-                ..catch
-            }),
-            elapsed: started.elapsed(),
-        });
+        let runs = run_batch(
+            rt,
+            target,
+            config,
+            batch
+                .iter()
+                .map(|(i, s)| (format!("fuzz/{label}-{seed}-{i}"), s.clone()))
+                .collect(),
+        );
+        // In sequence order, as if run one at a time: later results of a batch that ends the
+        // campaign are dropped, so the report does not depend on `jobs`.
+        for ((index, script), ran) in batch.into_iter().zip(runs) {
+            if stop(steps, first_catch) {
+                break 'campaign;
+            }
+            let before = steps;
+            steps += ran.vector.steps.len() as u64;
+            progress(index + 1, steps);
+            let Some((kind, op)) = ran.failing else {
+                continue;
+            };
+            let (step, ..) = first_finding(&ran.report).expect("a failing op has a finding");
+            first_catch.get_or_insert(before + (step.min(ran.vector.steps.len() - 1) + 1) as u64);
+            let failing = (index, script, kind, op, ran.played.len());
+            if failing.2 .0.is_finding() {
+                strong = Some(failing);
+                break 'campaign;
+            }
+            weak.get_or_insert(failing);
+        }
     }
+    let sequences = strong.as_ref().map(|f| f.0 + 1).unwrap_or(sequence);
+    let catch = match strong.or(weak) {
+        Some(failing) => Some(Catch {
+            steps_to_catch: first_catch.expect("a catch was counted"),
+            ..shrink_and_write(config, target, rt, failing)?
+        }),
+        None => None,
+    };
     Ok(CampaignReport {
-        sequences: sequence,
+        sequences,
         steps,
-        catch: None,
+        catch,
         elapsed: started.elapsed(),
     })
 }
@@ -184,27 +253,41 @@ fn shrink_and_write(
     config: &CampaignConfig,
     target: &Target,
     rt: &tokio::runtime::Handle,
-    index: u64,
-    script: Script,
-    failing: usize,
-    original_steps: usize,
+    (index, script, kind, failing, original_steps): Failing,
 ) -> std::io::Result<Catch> {
     let (label, seed) = (&config.label, config.seed);
     let mut attempt = 0;
-    let shrunk = shrink(script, failing, config.shrink_budget, |candidate| {
-        attempt += 1;
-        let played = play(candidate, config.profile);
-        if played.is_empty() {
-            return None;
-        }
-        let id = format!("fuzz/{label}-{seed}-{index}-{attempt}");
-        let vector = to_vector(&id, "", candidate, &played);
-        failing_op(rt, &vector, &played, target, config).1
-    });
+    let shrunk = shrink(
+        script,
+        failing,
+        config.shrink_budget,
+        config.jobs,
+        |candidates| {
+            let batch = candidates
+                .iter()
+                .map(|c| {
+                    attempt += 1;
+                    (format!("fuzz/{label}-{seed}-{index}-{attempt}"), c.clone())
+                })
+                .collect();
+            run_batch(rt, target, config, batch)
+                .into_iter()
+                .map(|ran| match ran.failing {
+                    Some((k, op)) if k == kind && !ran.played.is_empty() => Some(op),
+                    _ => None,
+                })
+                .collect()
+        },
+    );
     let played = play(&shrunk.script, config.profile);
     let id = format!("{}/{label}-{seed}", vectors::REGRESSIONS);
     let mut vector = to_vector(&id, "", &shrunk.script, &played);
-    let (report, _) = failing_op(rt, &vector, &played, target, config);
+    let report = rt.block_on(runner_case::run(
+        &vector,
+        target,
+        config.profile,
+        config.seed,
+    ));
     let found = first_finding(&report);
     let (class, what, message, method) = match &found {
         Some((step, class, what, message)) => (

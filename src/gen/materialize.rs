@@ -386,6 +386,15 @@ fn holder(world: &World, s: &AppSession, pick: u8) -> usize {
         .unwrap_or(pick as usize % m.len().max(1))
 }
 
+/// A participant (from `pick` on) whom the others reach the quorum without, if there is one.
+fn unneeded(s: &AppSession, m: &[String], pick: u8) -> usize {
+    let total: i64 = m.iter().map(|p| s.weight_of(p).unwrap_or(0)).sum();
+    (0..m.len())
+        .map(|i| (pick as usize + i) % m.len())
+        .find(|j| total - s.weight_of(&m[*j]).unwrap_or(0) >= s.quorum as i64)
+        .unwrap_or(pick as usize % m.len())
+}
+
 /// Signers of a submit or close: a quorum set, or one of the signature flaws.
 fn quorum_signers(world: &World, op: &Op, s: &AppSession, exclude: &[String]) -> Vec<String> {
     let names = match op.flaw {
@@ -448,6 +457,11 @@ fn submit_request(
         }
         Intent::Deposit => {
             let mut chosen: Vec<usize> = (0..m.len()).filter(|j| shares[j % 4] > 0).collect();
+            if flaw == Some(Flaw::UnsignedDepositor) {
+                // One depositor whom the others can outvote, so only its missing signature
+                // is wrong (a Dictator's second participant, one of a majority).
+                chosen = vec![unneeded(&s, &m, op.pick)];
+            }
             if chosen.is_empty() {
                 chosen.push(op.start as usize % m.len());
             }

@@ -134,7 +134,7 @@ const CREATE_FLAWS: &[Flaw] = &[
     Flaw::StaleTimestamp,
 ];
 
-const SUBMIT_FLAWS: &[Flaw] = &[
+const OPERATE_FLAWS: &[Flaw] = &[
     Flaw::WrongVersion,
     Flaw::StaleVersion,
     Flaw::ProtocolMixup,
@@ -150,9 +150,38 @@ const SUBMIT_FLAWS: &[Flaw] = &[
     Flaw::BadSum,
     Flaw::ClosedSession,
     Flaw::UnknownSession,
+    Flaw::StaleTimestamp,
+];
+
+/// Deposits weigh their own flaws double: only a deposit can have them.
+const DEPOSIT_FLAWS: &[Flaw] = &[
+    Flaw::Overdraw,
     Flaw::Overdraw,
     Flaw::UnsignedDepositor,
-    Flaw::StaleTimestamp,
+    Flaw::UnsignedDepositor,
+    Flaw::DuplicateRow,
+    Flaw::NegativeAmount,
+    Flaw::WrongVersion,
+    Flaw::StaleVersion,
+    Flaw::SubQuorum,
+    Flaw::DuplicateSigner,
+    Flaw::NonParticipantRow,
+    Flaw::ManyDecimals,
+    Flaw::ClosedSession,
+];
+
+const WITHDRAW_FLAWS: &[Flaw] = &[
+    Flaw::DuplicateRow,
+    Flaw::NegativeAmount,
+    Flaw::WrongVersion,
+    Flaw::StaleVersion,
+    Flaw::SubQuorum,
+    Flaw::DuplicateSigner,
+    Flaw::ForeignSigner,
+    Flaw::NonParticipantRow,
+    Flaw::ManyDecimals,
+    Flaw::HugeAmount,
+    Flaw::ClosedSession,
 ];
 
 const CLOSE_FLAWS: &[Flaw] = &[
@@ -306,19 +335,22 @@ pub fn draw(u: &mut Unstructured, world: &World, config: &GenConfig) -> Result<O
             },
             CREATE_FLAWS,
         ),
-        1 => (
-            Kind::Submit {
-                session: u.arbitrary()?,
-                intent: match u.int_in_range(0..=3u8)? {
-                    0 | 1 => Intent::Operate,
-                    2 => Intent::Deposit,
-                    _ => Intent::Withdraw,
+        1 => {
+            let (intent, menu) = match u.int_in_range(0..=3u8)? {
+                0 | 1 => (Intent::Operate, OPERATE_FLAWS),
+                2 => (Intent::Deposit, DEPOSIT_FLAWS),
+                _ => (Intent::Withdraw, WITHDRAW_FLAWS),
+            };
+            (
+                Kind::Submit {
+                    session: u.arbitrary()?,
+                    intent,
+                    asset: Asset::arbitrary(u)?,
+                    shares: shares(u)?,
                 },
-                asset: Asset::arbitrary(u)?,
-                shares: shares(u)?,
-            },
-            SUBMIT_FLAWS,
-        ),
+                menu,
+            )
+        }
         2 => (
             Kind::Close {
                 session: u.arbitrary()?,

@@ -14,77 +14,111 @@ pub struct Shrunk {
     pub attempts: usize,
 }
 
-/// Shrinks `script`, whose plan `failing` failed first. `fails` runs a candidate and returns
-/// the index of its first failing plan, or `None` when it passes; at most `budget` candidates
-/// are run.
+/// Candidates of one shrinking phase, simplest change first, all derived from `best`.
+fn deletions(best: &Script) -> Vec<Script> {
+    // Chunks of half the length down to single steps, from the end (late steps depend on
+    // early ones, so they go first).
+    let mut out = Vec::new();
+    let len = best.ops.len();
+    let mut size = (len / 2).max(1);
+    loop {
+        let mut start = len.saturating_sub(size);
+        loop {
+            if start + size <= len {
+                let mut c = best.clone();
+                c.ops.drain(start..start + size);
+                out.push(c);
+            }
+            if start == 0 {
+                break;
+            }
+            start = start.saturating_sub(size);
+        }
+        if size == 1 {
+            break;
+        }
+        size /= 2;
+    }
+    out
+}
+
+fn simplifications(best: &Script) -> Vec<Script> {
+    let mut out = Vec::new();
+    for (i, op) in best.ops.iter().enumerate() {
+        for simpler in op.simplifications() {
+            let mut c = best.clone();
+            c.ops[i] = simpler;
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn setups(best: &Script) -> Vec<Script> {
+    // Fewer wallets first, then plain funding.
+    [1, 0]
+        .into_iter()
+        .map(|fewer| Script {
+            setup: plain_setup(best.setup.wallets.len().saturating_sub(fewer)),
+            ops: best.ops.clone(),
+        })
+        .collect()
+}
+
+/// Shrinks `script`, whose plan `failing` failed first. `fails` runs a batch of candidates
+/// (up to `jobs`, possibly concurrently) and returns, for each, the index of its first failing
+/// plan or `None` when it passes; the first failing candidate of a batch wins, so the result
+/// does not depend on `jobs`' timing. At most `budget` candidates are run.
 pub fn shrink(
     script: Script,
     failing: usize,
     budget: usize,
-    mut fails: impl FnMut(&Script) -> Option<usize>,
+    jobs: usize,
+    mut fails: impl FnMut(&[Script]) -> Vec<Option<usize>>,
 ) -> Shrunk {
     let mut best = script;
     best.ops.truncate(failing + 1);
     let mut attempts = 0;
-    let mut try_candidate = |candidate: Script, best: &mut Script, attempts: &mut usize| -> bool {
-        if *attempts >= budget || candidate.ops.is_empty() || &candidate == best {
-            return false;
-        }
-        *attempts += 1;
-        match fails(&candidate) {
-            Some(at) => {
-                let mut c = candidate;
-                c.ops.truncate(at + 1);
-                *best = c;
-                true
-            }
-            None => false,
-        }
-    };
+    let phases: [fn(&Script) -> Vec<Script>; 3] = [deletions, simplifications, setups];
     loop {
         let mut progress = false;
-        // Deletions: chunks of half the length down to single steps, from the end (late steps
-        // depend on early ones, so they go first).
-        let mut size = (best.ops.len() / 2).max(1);
-        loop {
-            let mut start = best.ops.len().saturating_sub(size);
+        for phase in phases {
+            // After an accepted candidate, the phase resumes about where it was: the earlier
+            // candidates of the new list were (nearly all) tried already.
+            let mut resume = 0;
             loop {
-                if start + size <= best.ops.len() {
-                    let mut c = best.clone();
-                    c.ops.drain(start..start + size);
-                    if try_candidate(c, &mut best, &mut attempts) {
-                        progress = true;
+                let candidates: Vec<Script> = phase(&best)
+                    .into_iter()
+                    .skip(resume)
+                    .filter(|c| !c.ops.is_empty() && c != &best)
+                    .collect();
+                let mut accepted = None;
+                for (n, batch) in candidates.chunks(jobs.max(1)).enumerate() {
+                    if attempts >= budget {
+                        break;
+                    }
+                    let batch = &batch[..batch.len().min(budget - attempts)];
+                    attempts += batch.len();
+                    let results = fails(batch);
+                    if let Some((k, at)) = results
+                        .iter()
+                        .enumerate()
+                        .find_map(|(k, r)| r.map(|at| (k, at)))
+                    {
+                        let mut c = batch[k].clone();
+                        c.ops.truncate(at + 1);
+                        accepted = Some((c, n * jobs.max(1) + k));
+                        break;
                     }
                 }
-                if start == 0 {
-                    break;
+                match accepted {
+                    Some((c, position)) => {
+                        best = c;
+                        resume += position;
+                        progress = true;
+                    }
+                    None => break,
                 }
-                start = start.saturating_sub(size);
-            }
-            if size == 1 {
-                break;
-            }
-            size /= 2;
-        }
-        // Simplifications of each step, first acceptable one wins.
-        let mut i = 0;
-        while i < best.ops.len() {
-            for simpler in best.ops[i].simplifications() {
-                let mut c = best.clone();
-                c.ops[i] = simpler;
-                if try_candidate(c, &mut best, &mut attempts) {
-                    progress = true;
-                    break;
-                }
-            }
-            i += 1;
-        }
-        // The setup: fewer wallets, then plain funding.
-        for fewer in [1, 0] {
-            let mut c = best.clone();
-            c.setup = plain_setup(best.setup.wallets.len().saturating_sub(fewer));
-            if try_candidate(c, &mut best, &mut attempts) {
-                progress = true;
             }
         }
         if !progress || attempts >= budget {
@@ -125,12 +159,17 @@ mod tests {
             setup: plain_setup(4),
             ops,
         };
-        let shrunk = shrink(script, 11, 500, |c| {
+        let fails = |c: &Script| {
             c.ops
                 .iter()
                 .position(|o| matches!(o.kind, Kind::Transfer { share, .. } if share == 9))
-        });
-        assert_eq!(shrunk.script.ops, vec![transfer(9)]);
-        assert_eq!(shrunk.script.setup, plain_setup(2));
+        };
+        for jobs in [1, 3] {
+            let shrunk = shrink(script.clone(), 11, 500, jobs, |batch| {
+                batch.iter().map(fails).collect()
+            });
+            assert_eq!(shrunk.script.ops, vec![transfer(9)]);
+            assert_eq!(shrunk.script.setup, plain_setup(2));
+        }
     }
 }

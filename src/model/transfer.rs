@@ -111,7 +111,10 @@ impl Model {
         let from_tag = self.auth.tag_of(caller).map(str::to_string);
         // The recipient's tag is looked up by the raw destination string, so a lower-case
         // destination has none (QUIRKS-LIVE L-8).
-        let to_tag = if p.destination_user_tag.is_empty() {
+        // API-12: by tag, the recipient's stored tag (upper case, not the request's spelling);
+        // with a destination, a given tag is echoed unverified; otherwise the tag of the raw
+        // destination string, if any.
+        let to_tag = if p.destination.is_empty() || p.destination_user_tag.is_empty() {
             self.auth.tag_of(&target).map(str::to_string)
         } else {
             Some(p.destination_user_tag.clone())

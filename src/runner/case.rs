@@ -31,6 +31,9 @@ pub enum CaseError {
     Setup(String),
     #[error("reading the books: {0}")]
     Observe(String),
+    /// The case cannot be replayed on this target (a SKIP, not an ERROR).
+    #[error("{0}")]
+    NotReplayable(String),
 }
 
 /// Vectors whose steps are further apart than this need a controllable clock.
@@ -50,13 +53,19 @@ pub fn fresh_key(seed: u64, case: &str, name: &str) -> SecretKey {
     }
 }
 
+/// The identity and connection name of a wallet's observer (never a vector identity name:
+/// those have no `/`).
+fn observer_name(wallet: &str) -> String {
+    format!("{wallet}/observer")
+}
+
 /// Why a case cannot run on this target, if it cannot.
 pub fn skip_reason(vector: &Vector, target: &Target) -> Option<String> {
     let gaps = vector
         .steps
         .windows(2)
         .any(|w| w[1].at_ms.saturating_sub(w[0].at_ms) > MAX_STEP_GAP_MS);
-    if gaps || vector.flags.iter().any(|f| f == "needs-clock") {
+    if (gaps || vector.flags.iter().any(|f| f == "needs-clock")) && target.clock.is_none() {
         return Some("needs a broker clock the harness controls (needs-clock)".into());
     }
     let channels = vector
@@ -83,11 +92,19 @@ impl Substitution {
         out
     }
 
+    /// Adds `old → new` in EIP-55 and lower case. Addresses are replaced by their 40 digits,
+    /// so a destination written without `0x` (API-12) is renamed too.
     fn add(&mut self, old: &str, new: &str) {
-        if old != new && !self.0.iter().any(|(o, _)| o == old) {
-            self.0.push((old.to_string(), new.to_string()));
+        let strip = |s: &str| s.strip_prefix("0x").unwrap_or(s).to_string();
+        let (old, new) = if old.len() == 42 {
+            (strip(old), strip(new))
+        } else {
+            (old.to_string(), new.to_string())
+        };
+        if old != new && !self.0.iter().any(|(o, _)| *o == old) {
             self.0
                 .push((old.to_ascii_lowercase(), new.to_ascii_lowercase()));
+            self.0.push((old, new));
         }
     }
 }
@@ -219,6 +236,8 @@ pub async fn run(vector: &Vector, target: &Target, profile: Profile, seed: u64) 
     };
     let mut observers = Observers {
         conns: BTreeMap::new(),
+        clock_offset_ms: target.now_ms().saturating_sub(now_ms()),
+        logins: BTreeMap::new(),
     };
     let outcome = replay(
         vector,
@@ -230,6 +249,17 @@ pub async fn run(vector: &Vector, target: &Target, profile: Profile, seed: u64) 
         &mut report,
     )
     .await;
+    if let Err(CaseError::NotReplayable(reason)) = &outcome {
+        report.steps.clear();
+        report.note = Some(reason.clone());
+        report.class = Class::Skip;
+        for (_, conn) in live.conns {
+            conn.close().await;
+        }
+        observers.close().await;
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        return report;
+    }
     if let Err(e) = outcome {
         report.steps.push(StepReport {
             index: report.steps.len(),
@@ -276,8 +306,12 @@ async fn replay(
         let key = fresh_key(seed, &vector.id, &identity.name);
         subst.add(&identity.address, &key.address());
         keys.insert(identity.name.clone(), key);
+        if identity.role == "wallet" {
+            let observer = observer_name(&identity.name);
+            keys.insert(observer.clone(), fresh_key(seed, &vector.id, &observer));
+        }
     }
-    let mut shadow = Recorder::instance(profile, now_ms(), keys.clone());
+    let mut shadow = Recorder::instance(profile, target.now_ms(), keys.clone());
     for identity in &vector.setup.identities {
         match identity.role.as_str() {
             "session_key" => shadow.session_key(&identity.name),
@@ -302,7 +336,7 @@ async fn replay(
     for c in &vector.setup.connections {
         let mut conn = Connection::connect(&target.url, target.limits.clone()).await?;
         if let Some(auth) = &c.auth {
-            let now = now_ms();
+            let now = target.now_ms();
             shadow.set_now(now);
             let request = auth_request(auth, &shadow, now / 1000);
             let done = conn
@@ -339,17 +373,36 @@ async fn replay(
         .iter()
         .filter(|i| i.role == "wallet")
     {
-        let observer_key = fresh_key(seed, &vector.id, &format!("{}/observer", identity.name));
+        let observer = observer_name(&identity.name);
+        let jwt = jwts.get(&identity.name).map(String::as_str);
         observers
             .add(
                 &target.url,
                 &target.limits,
                 &identity.name,
                 &keys[&identity.name],
-                jwts.get(&identity.name).map(String::as_str),
-                &observer_key,
+                jwt,
+                &keys[&observer],
             )
             .await?;
+        if jwt.is_none() {
+            // A signature login registers a key and a user tag on the broker: the shadow
+            // must know, or it would expect a tag-less wallet (API-12 `to_account_tag`).
+            shadow.session_key(&observer);
+            let now = target.now_ms();
+            shadow.set_now(now);
+            shadow.connect(
+                &observer,
+                Some(Auth {
+                    wallet: identity.name.clone(),
+                    session_key: observer.clone(),
+                    application: super::observe::OBSERVER_APPLICATION.into(),
+                    scope: "observer".into(),
+                    expires_in_s: 24 * 3600,
+                    allowances: vec![],
+                }),
+            );
+        }
     }
 
     let session_ids = |state: &State| -> Vec<String> {
@@ -381,7 +434,15 @@ async fn replay(
     let mut pending_auth: HashMap<String, (Value, String)> = HashMap::new();
     for (index, step) in vector.steps.iter().enumerate() {
         let mut findings = Vec::new();
-        let now = now_ms();
+        // Steps further apart than the recorder's tick moved the model's clock (needs-clock):
+        // move the broker's by as much.
+        if index > 0 {
+            let gap = step.at_ms.saturating_sub(vector.steps[index - 1].at_ms);
+            if gap > MAX_STEP_GAP_MS && target.advance(gap - MAX_STEP_GAP_MS) {
+                observers.clock_offset_ms += gap - MAX_STEP_GAP_MS;
+            }
+        }
+        let now = target.now_ms();
         shadow.set_now(now);
         let mut reply: Option<Received> = None;
         let mut own_pushes: Vec<Received> = Vec::new();
@@ -442,6 +503,19 @@ async fn replay(
             Action::Raw { text } => {
                 action_name = "raw".into();
                 shadow.raw(&step.conn, text);
+                // A raw frame keeps the vector's identities and timestamp. When that makes the
+                // model answer otherwise than the vector says (a stale `ts` on a private
+                // method, a signer the case no longer has), the replay would prove nothing.
+                let faithful = vector
+                    .expectation(step, profile.name())
+                    .is_some_and(|e| e.response == expectation(&shadow, profile).response);
+                if !faithful {
+                    return Err(CaseError::NotReplayable(format!(
+                        "step {index} is a raw frame with the vector's fixed identities and \
+                         timestamp, which a live broker answers differently; `cargo test` \
+                         replays it through the model"
+                    )));
+                }
                 let expects_reply =
                     !matches!(expectation(&shadow, profile).response, Response::None);
                 let conn = live
@@ -616,6 +690,32 @@ async fn replay(
         expected_state = expect.state.clone();
         before = after;
 
+        // Every frame the broker sent in this step carries its signature (RSIG-1, RSIG-4).
+        if let Some(broker) = &target.broker_address {
+            for line in live.wire.iter().filter(|w| w.dir == "<") {
+                let Ok(frame) = parse_frame(&line.text) else {
+                    continue;
+                };
+                let signer = frame.signers().into_iter().next();
+                let ok = matches!(&signer, Some(Ok(a)) if a == broker);
+                if !ok {
+                    findings.push(Finding {
+                        class: Class::Fail,
+                        what: "broker signature".into(),
+                        message: format!(
+                            "{}: sig[0] of a `{}` frame does not recover to the broker address (RSIG-4)",
+                            line.conn, frame.method
+                        ),
+                        expected: Some(broker.clone()),
+                        received: Some(match signer {
+                            Some(Ok(a)) => a,
+                            Some(Err(e)) => e.to_string(),
+                            None => "(no signature)".into(),
+                        }),
+                    });
+                }
+            }
+        }
         report.steps.push(StepReport {
             index,
             action: action_name,

@@ -22,6 +22,11 @@ pub const OBSERVER_APPLICATION: &str = "nitrocert-observer";
 pub struct Observers {
     /// wallet name → (address, connection)
     pub conns: BTreeMap<String, (String, Connection)>,
+    /// The broker's clock minus the machine's (non-zero only when the harness moved it).
+    pub clock_offset_ms: u64,
+    /// What each observer needs to log in again after its auth session lapsed (a moved
+    /// clock, AUTH-13): url, limits, wallet key, observer key.
+    pub logins: BTreeMap<String, (String, crate::client::Limits, SecretKey, SecretKey)>,
 }
 
 impl Observers {
@@ -36,11 +41,12 @@ impl Observers {
         jwt: Option<&str>,
         observer_key: &SecretKey,
     ) -> Result<(), CaseError> {
+        let now = now_ms() + self.clock_offset_ms;
         let mut conn = Connection::connect(url, limits.clone()).await?;
         let ok = match jwt {
             Some(token) => {
                 let id = conn.next_id();
-                let req = encode_req(id, "auth_verify", &json!({ "jwt": token }), now_ms());
+                let req = encode_req(id, "auth_verify", &json!({ "jwt": token }), now);
                 let x = conn.exchange(&encode_signed(&req, &[])).await?;
                 x.reply.frame.method == "auth_verify"
             }
@@ -52,10 +58,10 @@ impl Observers {
                             session_key: observer_key.address(),
                             application: OBSERVER_APPLICATION.into(),
                             scope: "observer".into(),
-                            expires_at: now_ms() / 1000 + 24 * 3600,
+                            expires_at: now / 1000 + 24 * 3600,
                             allowances: vec![],
                         },
-                        now_ms(),
+                        now,
                     )
                     .await?;
                 auth.error.is_none()
@@ -68,12 +74,56 @@ impl Observers {
         }
         self.conns
             .insert(name.to_string(), (wallet.address(), conn));
+        self.logins.insert(
+            name.to_string(),
+            (
+                url.to_string(),
+                limits.clone(),
+                wallet.clone(),
+                observer_key.clone(),
+            ),
+        );
         Ok(())
     }
 
-    async fn call(conn: &mut Connection, method: &str, params: Value) -> Result<Value, CaseError> {
+    /// Logs every observer in again with a signature (their sessions lapsed).
+    async fn relogin(&mut self) -> Result<(), CaseError> {
+        let logins = std::mem::take(&mut self.logins);
+        for (_, (_, conn)) in std::mem::take(&mut self.conns) {
+            conn.close().await;
+        }
+        for (name, (url, limits, wallet, key)) in logins {
+            // A fresh key: the old one may have expired with the clock (SK-2 refuses it).
+            let digest = crate::crypto::keccak256(format!("{}/again", key.to_hex()));
+            let fresh = SecretKey::from_bytes(&digest).unwrap_or(key);
+            self.add(&url, &limits, &name, &wallet, None, &fresh)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the books (see [`Observers::read_once`]), logging in again once if the broker's
+    /// clock made the observers' sessions lapse.
+    pub async fn read(&mut self, sessions: &[String]) -> Result<State, CaseError> {
+        match self.read_once(sessions).await {
+            Err(CaseError::Observe(e))
+                if e.contains("session expired") || e.contains("authentication required") =>
+            {
+                self.relogin().await?;
+                self.read_once(sessions).await
+            }
+            other => other,
+        }
+    }
+
+    async fn call(
+        conn: &mut Connection,
+        method: &str,
+        params: Value,
+        clock_offset_ms: u64,
+    ) -> Result<Value, CaseError> {
         let id = conn.next_id();
-        let req = encode_req(id, method, &params, now_ms());
+        let req = encode_req(id, method, &params, now_ms() + clock_offset_ms);
         let reply = conn.exchange(&encode_signed(&req, &[])).await?.reply;
         if let Some(error) = reply.frame.error_message() {
             return Err(CaseError::Observe(format!("{method}: {error}")));
@@ -99,12 +149,14 @@ impl Observers {
 
     /// Reads the books. `sessions` are the ids the model knows of; sessions the broker lists
     /// for the case's wallets are added.
-    pub async fn read(&mut self, sessions: &[String]) -> Result<State, CaseError> {
+    pub async fn read_once(&mut self, sessions: &[String]) -> Result<State, CaseError> {
+        let offset = self.clock_offset_ms;
         let mut state = State::default();
         let mut ids: Vec<String> = sessions.to_vec();
         let mut listed: BTreeMap<String, (String, u64)> = BTreeMap::new();
         for (name, (address, conn)) in self.conns.iter_mut() {
-            let rows = Self::rows(&Self::call(conn, "get_ledger_balances", json!({})).await?);
+            let rows =
+                Self::rows(&Self::call(conn, "get_ledger_balances", json!({}), offset).await?);
             if !rows.is_empty() {
                 state.unified.insert(name.clone(), rows);
             }
@@ -112,6 +164,7 @@ impl Observers {
                 conn,
                 "get_app_sessions",
                 json!({"participant": address, "limit": 100}),
+                offset,
             )
             .await?;
             for s in list["app_sessions"].as_array().into_iter().flatten() {
@@ -128,7 +181,8 @@ impl Observers {
         // look them up in the newest sessions of the broker.
         if ids.iter().any(|id| !listed.contains_key(id)) {
             if let Some((_, (_, conn))) = self.conns.iter_mut().next() {
-                let list = Self::call(conn, "get_app_sessions", json!({"limit": 100})).await?;
+                let list =
+                    Self::call(conn, "get_app_sessions", json!({"limit": 100}), offset).await?;
                 for s in list["app_sessions"].as_array().into_iter().flatten() {
                     let id = s["app_session_id"].as_str().unwrap_or_default().to_string();
                     if ids.contains(&id) {
@@ -150,7 +204,13 @@ impl Observers {
             let mut balances = BTreeMap::new();
             for (name, (_, conn)) in self.conns.iter_mut() {
                 let rows = Self::rows(
-                    &Self::call(conn, "get_ledger_balances", json!({"account_id": id})).await?,
+                    &Self::call(
+                        conn,
+                        "get_ledger_balances",
+                        json!({"account_id": id}),
+                        offset,
+                    )
+                    .await?,
                 );
                 if !rows.is_empty() {
                     balances.insert(name.clone(), rows);

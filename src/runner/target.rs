@@ -44,6 +44,10 @@ pub struct Target {
     pub restart: Option<String>,
     /// `auth_request`s allowed between two restarts.
     pub challenge_budget: usize,
+    /// The broker's clock, when the harness can move it (the embedded broker).
+    pub clock: Option<Control>,
+    /// `get_config.broker_address`: every frame's `sig[0]` must recover to it (RSIG-4).
+    pub broker_address: Option<String>,
 }
 
 /// A report name for an endpoint: its `host-port`.
@@ -100,6 +104,8 @@ impl Target {
             limits,
             restart: None,
             challenge_budget: usize::MAX,
+            clock: Some(handle.control()),
+            broker_address: Some(handle.broker_address.clone()),
         }
     }
 
@@ -114,6 +120,27 @@ impl Target {
             limits,
             restart: None,
             challenge_budget: usize::MAX,
+            clock: None,
+            broker_address: None,
+        }
+    }
+
+    /// The broker's time: requests carry it, so a moved clock still finds them fresh.
+    pub fn now_ms(&self) -> u64 {
+        match &self.clock {
+            Some(control) => control.now_ms(),
+            None => crate::client::now_ms(),
+        }
+    }
+
+    /// Moves the broker's clock forward; `false` when the target has no clock hook.
+    pub fn advance(&self, ms: u64) -> bool {
+        match &self.clock {
+            Some(control) => {
+                control.advance(ms);
+                true
+            }
+            None => false,
         }
     }
 

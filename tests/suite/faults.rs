@@ -94,6 +94,7 @@ fn caught_by_fuzz(fault: Fault) {
         label: fault.name().to_string(),
         shrink_budget: SHRINK_BUDGET,
         regressions: Some(dir.clone()),
+        jobs: 2,
     };
     let (target, handle) = rt
         .block_on(campaign::spawn_embedded(

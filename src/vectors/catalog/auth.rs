@@ -453,9 +453,11 @@ pub fn cases() -> Vec<Case> {
             .rules(&["AUTH-1", "AUTH-14", "AS-GEN-5", "API-1"])
             .script(|r| {
                 r.connect("c", None);
+                let a = r.wallet("A");
                 r.request("c", "ping", json!({}), &[]);
                 want_ok(r);
-                r.request("c", "get_app_sessions", json!({}), &[]);
+                // Filtered by the case's own wallet: a shared broker lists everyone's sessions.
+                r.request("c", "get_app_sessions", json!({ "participant": a }), &[]);
                 want_ok(r);
                 r.request("c", "get_app_definition", json!({"app_session_id": ""}), &[]);
                 want_err(r, "missing account ID");
