@@ -9,12 +9,16 @@ mod certify;
 mod cli;
 #[path = "suite/faults.rs"]
 mod faults;
+#[path = "suite/fuzz.rs"]
+mod fuzz;
 #[path = "suite/fuzz_corpus.rs"]
 mod fuzz_corpus;
 #[path = "suite/kat.rs"]
 mod kat;
 #[path = "suite/report.rs"]
 mod report;
+#[path = "suite/report_run.rs"]
+mod report_run;
 #[path = "suite/util.rs"]
 mod util;
 #[path = "suite/vectors.rs"]

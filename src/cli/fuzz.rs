@@ -188,7 +188,17 @@ fn print_kill(out: &mut dyn Write, kill: &Kill) -> std::io::Result<()> {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
-        ),
+        )
+        .and_then(|_| {
+            // Timing varies run to run: stderr, so stdout stays the same for the same seed.
+            eprintln!(
+                "{}: {} shrinking runs, {:.1} s",
+                kill.fault.name(),
+                c.shrink_attempts,
+                r.elapsed.as_secs_f64()
+            );
+            Ok(())
+        }),
         None => writeln!(
             out,
             "{:<34} MISSED  {:>6}  {:>4}",
@@ -291,10 +301,18 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         Some(f) => f.name().to_string(),
         None => target.name.clone(),
     });
+    // The embedded broker's port changes per run; only an endpoint is worth printing.
     writeln!(
         out,
-        "fuzzing {} ({profile}) at {}: seed {}, {} steps per sequence, {}% flawed",
-        target.name, target.url, args.seed, args.length, args.invalid_percent
+        "fuzzing {} ({profile}){}: seed {}, {} steps per sequence, {}% flawed",
+        target.name,
+        args.endpoint
+            .as_ref()
+            .map(|e| format!(" at {e}"))
+            .unwrap_or_else(|| " in-process".into()),
+        args.seed,
+        args.length,
+        args.invalid_percent
     )?;
     let mut last_note = std::time::Instant::now();
     let report = campaign::run(&config, &target, rt, &mut |sequences, steps| {

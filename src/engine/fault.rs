@@ -174,12 +174,13 @@ impl Fault {
                     }
                 }
             }
-            Fault::V02AcceptsIntent if call.method == "submit_app_state" => {
-                if session.as_ref().is_some_and(|s| s.protocol != PROTOCOL_04) {
-                    if let Some(o) = params.as_object_mut() {
-                        o.remove("intent");
-                        o.remove("version");
-                    }
+            Fault::V02AcceptsIntent
+                if call.method == "submit_app_state"
+                    && session.as_ref().is_some_and(|s| s.protocol != PROTOCOL_04) =>
+            {
+                if let Some(o) = params.as_object_mut() {
+                    o.remove("intent");
+                    o.remove("version");
                 }
             }
             Fault::OperateSkipsSumCheck if call.method == "submit_app_state" => {
@@ -276,7 +277,7 @@ impl Fault {
                     row["asset"].as_str(),
                     row["amount"].as_str().and_then(|a| parse_decimal(a).ok()),
                 ) {
-                    if amount > crate::model::Dec::from(0) {
+                    if amount > 0 {
                         model.fund(wallet, asset, &-amount);
                     }
                 }

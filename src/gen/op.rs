@@ -407,8 +407,15 @@ impl Op {
                 ..self.clone()
             });
         }
-        let halve = |s: [u8; 4]| s.map(|x| x / 2);
-        let plain = [1u8; 4];
+        // Smaller shares, never back up: every candidate lowers the sum of the shares, so
+        // shrinking cannot cycle between two "simpler" forms.
+        let smaller = |s: &[u8; 4]| -> Vec<[u8; 4]> {
+            let sum = |x: &[u8; 4]| x.iter().map(|v| *v as u32).sum::<u32>();
+            [[1u8; 4], s.map(|x| x / 2)]
+                .into_iter()
+                .filter(|c| sum(c) < sum(s))
+                .collect()
+        };
         match &self.kind {
             Kind::Create {
                 protocol,
@@ -433,8 +440,9 @@ impl Op {
                 push(with(*size, 0, *shape, *asset, *shares));
                 push(with(*size, *first, Shape::Unanimous, *asset, *shares));
                 push(with(*size, *first, *shape, Asset::Usdc, *shares));
-                push(with(*size, *first, *shape, *asset, halve(*shares)));
-                push(with(*size, *first, *shape, *asset, plain));
+                for shares in smaller(shares) {
+                    push(with(*size, *first, *shape, *asset, shares));
+                }
             }
             Kind::Submit {
                 session,
@@ -454,8 +462,9 @@ impl Op {
                 push(with(0, *intent, *asset, *shares));
                 push(with(*session, Intent::Operate, *asset, *shares));
                 push(with(*session, *intent, Asset::Usdc, *shares));
-                push(with(*session, *intent, *asset, halve(*shares)));
-                push(with(*session, *intent, *asset, plain));
+                for shares in smaller(shares) {
+                    push(with(*session, *intent, *asset, shares));
+                }
             }
             Kind::Close { session, shares } => {
                 let with = |session: u8, shares: [u8; 4]| Op {
@@ -463,7 +472,9 @@ impl Op {
                     ..self.clone()
                 };
                 push(with(0, *shares));
-                push(with(*session, plain));
+                for shares in smaller(shares) {
+                    push(with(*session, shares));
+                }
             }
             Kind::Transfer { to, asset, share } => {
                 let with = |to: u8, asset: Asset, share: u8| Op {

@@ -155,7 +155,7 @@ fn auth_request(auth: &Auth, shadow: &Recorder, now_s: u64) -> AuthRequest {
     }
 }
 
-fn expectation<'a>(shadow: &'a Recorder, profile: Profile) -> &'a Expect {
+fn expectation(shadow: &Recorder, profile: Profile) -> &Expect {
     let step = shadow.last_step().expect("the shadow recorded the step");
     match step.expect.get(profile.name()) {
         Some(crate::vectors::format::ExpectOrSame::Expect(e)) => e,
@@ -500,39 +500,63 @@ async fn replay(
                 own_pushes = x.notifications;
                 reply = Some(x.reply);
             }
-            Action::Raw { text } => {
+            Action::Raw { text, template } => {
                 action_name = "raw".into();
-                shadow.raw(&step.conn, text);
-                // A raw frame keeps the vector's identities and timestamp. When that makes the
-                // model answer otherwise than the vector says (a stale `ts` on a private
-                // method, a signer the case no longer has), the replay would prove nothing.
-                let faithful = vector
-                    .expectation(step, profile.name())
-                    .is_some_and(|e| e.response == expectation(&shadow, profile).response);
-                if !faithful {
-                    return Err(CaseError::NotReplayable(format!(
-                        "step {index} is a raw frame with the vector's fixed identities and \
-                         timestamp, which a live broker answers differently; `cargo test` \
-                         replays it through the model"
-                    )));
-                }
+                let text = if let Some(template) = template {
+                    // Rebuilt with our identities, session ids, keys and the target's clock;
+                    // the shadow builds the same frame and gives its expectation.
+                    let mut template = template.clone();
+                    template.req = subst.apply(&template.req);
+                    for spec in &mut template.sig {
+                        if let crate::vectors::format::SigSpec::OverOther { bytes, .. } = spec {
+                            *bytes = subst.apply(bytes);
+                        }
+                    }
+                    shadow.raw_template(&step.conn, template);
+                    let Some(Step {
+                        action: Action::Raw { text: sent, .. },
+                        ..
+                    }) = shadow.last_step()
+                    else {
+                        unreachable!("the shadow just recorded a raw frame");
+                    };
+                    sent.clone()
+                } else {
+                    shadow.raw(&step.conn, text);
+                    // A raw frame keeps the vector's identities and timestamp. When that makes
+                    // the model answer otherwise than the vector says (a stale `ts` on a
+                    // private method, a signer the case no longer has), the replay would prove
+                    // nothing.
+                    let faithful = vector
+                        .expectation(step, profile.name())
+                        .is_some_and(|e| e.response == expectation(&shadow, profile).response);
+                    if !faithful {
+                        return Err(CaseError::NotReplayable(format!(
+                            "step {index} is a raw frame with the vector's fixed identities and \
+                             timestamp, which a live broker answers differently; `cargo test` \
+                             replays it through the model"
+                        )));
+                    }
+                    text.clone()
+                };
+                let text = &text;
                 let expects_reply =
                     !matches!(expectation(&shadow, profile).response, Response::None);
                 let conn = live
                     .conns
                     .get_mut(&step.conn)
                     .ok_or_else(|| CaseError::Setup(format!("no connection {}", step.conn)))?;
-                live.wire.push(WireLine {
-                    dir: ">".into(),
-                    conn: step.conn.clone(),
-                    text: text.clone(),
-                });
                 if expects_reply {
                     let x = conn.exchange(text).await?;
                     live.log_exchange(&step.conn, &x);
                     own_pushes = x.notifications;
                     reply = Some(x.reply);
                 } else {
+                    live.wire.push(WireLine {
+                        dir: ">".into(),
+                        conn: step.conn.clone(),
+                        text: text.clone(),
+                    });
                     conn.send(text).await?;
                     for r in conn.drain(SILENCE_MS).await? {
                         live.log_received(&step.conn, &r);

@@ -124,8 +124,13 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "is_zero")]
         ts_offset_ms: i64,
     },
-    /// A frame sent byte for byte, never re-signed (envelope cases).
-    Raw { text: String },
+    /// A frame sent byte for byte as filled. Without a `template` it is never rebuilt (envelope
+    /// cases); with one, live replays rebuild it from the template (see [`RawTemplate`]).
+    Raw {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<RawTemplate>,
+    },
     /// A signature handshake on this connection.
     Authenticate(Auth),
     /// `auth_verify` built at replay time from the last `auth_request` sent on `policy_conn`
@@ -138,6 +143,43 @@ pub enum Action {
         status: String,
         amount: String,
     },
+}
+
+/// How a hand-built signed frame is rebuilt at another clock and with other identities. `text`
+/// is `{"req":<req>,"sig":[…]}` with `req` as given but its last element (the `ts`) set to the
+/// broker clock + `ts_offset_ms`, and `sig` built from `sig` in order. With `resend_step`, the
+/// frame is instead exactly the one sent at that step (index into `steps`) of the same case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawTemplate {
+    /// The `req` array text exactly as sent (live replays rename identities and session ids in
+    /// it like in requests); its last element, the `ts`, is a plain integer.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub req: String,
+    /// `req[3]` minus the broker clock (negative: stale, positive: in the future).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ts_offset_ms: i64,
+    /// How each `sig` entry is made, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sig: Vec<SigSpec>,
+    /// Resend the frame sent at this step, byte for byte (replay cache, 0.2 rollback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend_step: Option<usize>,
+}
+
+/// One `sig` entry of a [`RawTemplate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SigSpec {
+    /// The identity's signature over the `req` bytes.
+    Signer { name: String },
+    /// The same with its last byte (v) replaced by `v`, e.g. 29.
+    SignerV { name: String, v: u8 },
+    /// The same with v − 27 (v = 0/1 instead of 27/28).
+    SignerV01 { name: String },
+    /// The identity's signature over `bytes` (renamed like `req`) instead of the `req`.
+    OverOther { name: String, bytes: String },
+    /// A fixed hex string (malformed signatures: `0x00`, 64 bytes, 65 zero bytes).
+    Literal { hex: String },
 }
 
 /// How an `auth_verify` step is built.

@@ -4,7 +4,7 @@
 
 use super::format::{
     Action, AllowanceSpec, Auth, AuthVerify, Balance, Connection, Expect, Identity, Notification,
-    Response, SessionState, State, Step,
+    RawTemplate, Response, SessionState, SigSpec, State, Step,
 };
 use crate::crypto::{keccak256, SecretKey};
 use crate::engine::{Asset, Engine};
@@ -361,8 +361,87 @@ impl Recorder {
             text.as_bytes(),
             Action::Raw {
                 text: text.to_string(),
+                template: None,
             },
         );
+    }
+
+    /// Sends a hand-built signed private request: `req` (an array text whose last element is
+    /// the `ts`) with `ts` = now + `ts_offset_ms`, signed as `sig` says. Live replays rebuild it
+    /// with their identities and clock (see [`RawTemplate`]).
+    pub fn raw_request(&mut self, conn: &str, req: &str, ts_offset_ms: i64, sig: Vec<SigSpec>) {
+        self.raw_template(
+            conn,
+            RawTemplate {
+                req: req.to_string(),
+                ts_offset_ms,
+                sig,
+                resend_step: None,
+            },
+        );
+    }
+
+    /// Resends the frame sent at step `step` (an index into the case's steps) byte for byte.
+    pub fn resend(&mut self, conn: &str, step: usize) {
+        self.raw_template(
+            conn,
+            RawTemplate {
+                req: String::new(),
+                ts_offset_ms: 0,
+                sig: vec![],
+                resend_step: Some(step),
+            },
+        );
+    }
+
+    /// Sends the frame `template` makes at the recorder's clock and records it with the
+    /// template (its `req` as sent).
+    pub fn raw_template(&mut self, conn: &str, mut template: RawTemplate) {
+        let text = match template.resend_step {
+            Some(step) => match self.steps.get(step).map(|s| &s.action) {
+                Some(Action::Request { wire, .. }) => wire.clone(),
+                Some(Action::Raw { text, .. }) => text.clone(),
+                other => panic!("step {step} sent no frame to resend: {other:?}"),
+            },
+            None => {
+                let ts = (self.now_ms as i64 + template.ts_offset_ms).max(0) as u64;
+                template.req = with_ts(&template.req, ts);
+                let sigs: Vec<String> = template
+                    .sig
+                    .iter()
+                    .map(|spec| self.sig_entry(&template.req, spec))
+                    .collect();
+                encode_signed(&template.req, &sigs)
+            }
+        };
+        let conn_id = self.conns[conn].id;
+        self.send(
+            conn,
+            conn_id,
+            text.as_bytes(),
+            Action::Raw {
+                text: text.clone(),
+                template: Some(template),
+            },
+        );
+    }
+
+    /// One `sig` entry of a raw template over `req`.
+    fn sig_entry(&self, req: &str, spec: &SigSpec) -> String {
+        let set_v = |sig: String, v: u8| format!("{}{v:02x}", &sig[..sig.len() - 2]);
+        match spec {
+            SigSpec::Signer { name } => self.key(name).sign_bytes_hex(req.as_bytes()),
+            SigSpec::SignerV { name, v } => {
+                set_v(self.key(name).sign_bytes_hex(req.as_bytes()), *v)
+            }
+            SigSpec::SignerV01 { name } => {
+                let sig = self.key(name).sign_bytes_hex(req.as_bytes());
+                let v = u8::from_str_radix(&sig[sig.len() - 2..], 16).expect("hex v");
+                set_v(sig, v.wrapping_sub(27))
+            }
+            SigSpec::OverOther { name, bytes } => self.key(name).sign_bytes_hex(bytes.as_bytes()),
+            SigSpec::Literal { hex } => hex.clone(),
+        }
     }
 
     /// A signature handshake as a step (its expected response is the `auth_verify` reply).
@@ -601,6 +680,19 @@ pub(crate) struct RecordedCase {
     pub balances: Vec<Balance>,
     pub connections: Vec<Connection>,
     pub steps: Vec<Step>,
+}
+
+/// `req` with its last element (the `ts`, a plain integer) replaced by `ts`, every other byte
+/// kept.
+pub fn with_ts(req: &str, ts: u64) -> String {
+    let close = req.rfind(']').expect("a req array");
+    let head = req[..close].trim_end_matches(|c: char| c.is_ascii_whitespace());
+    let digits = head.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
+    assert!(
+        digits.len() < head.len(),
+        "the last element of {req} is no integer"
+    );
+    format!("{digits}{ts}{}", &req[head.len()..])
 }
 
 /// An envelope error never reaches the model; its expectation is the engine's reply.

@@ -53,7 +53,14 @@ pub fn replay(vector: &Vector, profile: Profile) -> Vec<String> {
                 let signers: Vec<&str> = signers.iter().map(String::as_str).collect();
                 r.request_at(&step.conn, method, frame.params, &signers, *ts_offset_ms);
             }
-            Action::Raw { text } => r.raw(&step.conn, text),
+            Action::Raw {
+                text,
+                template: None,
+            } => r.raw(&step.conn, text),
+            Action::Raw {
+                template: Some(template),
+                ..
+            } => r.raw_template(&step.conn, template.clone()),
             Action::Authenticate(auth) => {
                 r.authenticate(&step.conn, auth.clone());
             }

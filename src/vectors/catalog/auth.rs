@@ -4,7 +4,7 @@
 //! Hand-played handshakes send `auth_request` as a request and `auth_verify` as an
 //! [`AuthVerify`] step, which a live runner rebuilds from the challenge its broker issued.
 
-use super::common::{frame, last_result, now_ms, pair, want_err, want_ok};
+use super::common::{last_result, now_ms, pair, want_err, want_ok};
 use crate::vectors::format::{Auth, AuthVerify};
 use crate::vectors::recorder::{allowances, Recorder, START_MS};
 use crate::vectors::Case;
@@ -112,7 +112,7 @@ pub fn cases() -> Vec<Case> {
                 let a = r.wallet("A");
                 let k = r.session_key("A.k");
                 let req = format!("[1,\"auth_request\",{},{}]", request_params(&a, &k, "clearnode"), now_ms(r));
-                r.raw("c", &frame(&req, &["0xdeadbeef".to_string()]));
+                r.raw_request("c", &req, 0, vec![super::common::literal("0xdeadbeef")]);
                 want_ok(r);
             }),
         Case::new(id("allowance-unsupported-asset"), "An allowance in an asset the broker does not support fails verification after the challenge is consumed.")

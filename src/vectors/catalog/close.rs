@@ -2,8 +2,8 @@
 //! submit_state wording, the row walk and the bare sum-check messages.
 
 use super::common::{
-    frame, open, operate, pair, per_protocol, req_text, sign, unknown_session_id, vid, want_err,
-    want_ok, want_spec_reject,
+    open, operate, pair, per_protocol, req_text, unknown_session_id, vid, want_err, want_ok,
+    want_spec_reject,
 };
 use crate::vectors::build::{close, create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::{V02, V04};
@@ -231,9 +231,9 @@ fn for_protocol(p: &'static str) -> Vec<Case> {
                 let s = open(r, p, "100", "50");
                 let params = serde_json::to_string(&close(&s.sid, s.rows("100", "50"))).expect("json");
                 let req = req_text(r, 97, "close_app_session", &params, 0);
-                let mut sigs = sign(&req, &["A", "B"]);
-                sigs.push("0x00".to_string());
-                r.raw("A", &frame(&req, &sigs));
+                let mut sigs = super::common::signers(&["A", "B"]);
+                sigs.push(super::common::literal("0x00"));
+                r.raw_request("A", &req, 0, sigs);
                 want_err(r, "failed to get wallets from RPC message");
             }),
         Case::new(vid(AREA, "stale-timestamp", p), "A close with a 61 s old ts is refused by the auth middleware.")

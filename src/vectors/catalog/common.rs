@@ -6,7 +6,7 @@
 use crate::model::Profile;
 use crate::vectors::build::{create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::{V02, V04};
-use crate::vectors::format::{Action, ExpectOrSame, Response};
+use crate::vectors::format::{ExpectOrSame, Response, SigSpec};
 use crate::vectors::recorder::{identity_key, Recorder};
 use crate::vectors::Case;
 use serde_json::Value;
@@ -220,11 +220,6 @@ pub fn sign(req: &str, signers: &[&str]) -> Vec<String> {
     crate::wire::sign_req(req, &keys)
 }
 
-/// `{"req":<req>,"sig":[sigs…]}` with the signatures as given (hex strings, possibly bad).
-pub fn frame(req: &str, sigs: &[String]) -> String {
-    crate::wire::encode_signed(req, sigs)
-}
-
 /// `params` as compact JSON with the string `"@N@"` replaced by the literal JSON text `n`
 /// (numbers the builder cannot write as such: `1e3`, `123456789012345678901`, `1e400`).
 pub fn splice(params: &Value, literal: &str) -> String {
@@ -233,20 +228,40 @@ pub fn splice(params: &Value, literal: &str) -> String {
     text.replace("\"@N@\"", literal)
 }
 
-/// A raw, correctly signed private request whose params text is given verbatim.
-pub fn signed_raw(r: &mut Recorder, conn: &str, method: &str, params_text: &str, signers: &[&str]) {
-    let req = req_text(r, 900 + r.steps.len() as u64, method, params_text, 0);
-    let sigs = sign(&req, signers);
-    r.raw(conn, &frame(&req, &sigs));
+/// Template signatures of `signers` (identity names) over the req, in order.
+pub fn signers(signers: &[&str]) -> Vec<SigSpec> {
+    signers
+        .iter()
+        .map(|s| SigSpec::Signer {
+            name: s.to_string(),
+        })
+        .collect()
 }
 
-/// The exact frame the last request step sent (to resend it byte for byte).
-pub fn last_wire(r: &Recorder) -> String {
-    match &r.steps.last().expect("a step was recorded").action {
-        Action::Request { wire, .. } => wire.clone(),
-        Action::Raw { text } => text.clone(),
-        other => panic!("the last step sent no frame: {other:?}"),
+/// A template signature entry fixed to `hex` (a malformed signature).
+pub fn literal(hex: &str) -> SigSpec {
+    SigSpec::Literal {
+        hex: hex.to_string(),
     }
+}
+
+/// `name`'s signature over `bytes` instead of the req.
+pub fn over_other(name: &str, bytes: &str) -> SigSpec {
+    SigSpec::OverOther {
+        name: name.to_string(),
+        bytes: bytes.to_string(),
+    }
+}
+
+/// A raw, correctly signed private request whose params text is given verbatim.
+pub fn signed_raw(r: &mut Recorder, conn: &str, method: &str, params_text: &str, names: &[&str]) {
+    let req = req_text(r, 900 + r.steps.len() as u64, method, params_text, 0);
+    r.raw_request(conn, &req, 0, signers(names));
+}
+
+/// The index of the last step (to resend its frame with [`Recorder::resend`]).
+pub fn last_step_index(r: &Recorder) -> usize {
+    r.steps.len().checked_sub(1).expect("a step was recorded")
 }
 
 /// The `result` of the last successful step.

@@ -2,7 +2,7 @@
 //! (AS-ID-1..4), the row walk (AS-CREATE-1..4), the response and notifications (AS-CREATE-5..6),
 //! under both protocol versions.
 
-use super::common::{frame, pair, per_protocol, sign, vid, want_err, want_ok, want_spec_reject};
+use super::common::{pair, per_protocol, vid, want_err, want_ok, want_spec_reject};
 use crate::vectors::build::{close, create, definition, row, session_id};
 use crate::vectors::coverage::{V02, V04};
 use crate::vectors::Case;
@@ -841,9 +841,9 @@ fn bad_second_sig(r: &mut crate::vectors::recorder::Recorder, p: &str, bad: &str
         &serde_json::to_string(&params).expect("json"),
         0,
     );
-    let mut sigs = sign(&req, &["A"]);
-    sigs.push(bad.to_string());
-    r.raw("A", &frame(&req, &sigs));
+    let mut sigs = super::common::signers(&["A"]);
+    sigs.push(super::common::literal(bad));
+    r.raw_request("A", &req, 0, sigs);
 }
 
 fn malformed_signature(p: &'static str) -> Case {
@@ -882,9 +882,9 @@ fn signature_other_bytes(p: &'static str) -> Case {
             let params = serde_json::to_string(&create(def(p, &a, &b), rows, None)).expect("json");
             let req = super::common::req_text(r, 91, "create_app_session", &params, 0);
             let spaced = req.replacen(',', ", ", 1);
-            let mut sigs = sign(&req, &["A"]);
-            sigs.extend(sign(&spaced, &["B"]));
-            r.raw("A", &frame(&req, &sigs));
+            let mut sigs = super::common::signers(&["A"]);
+            sigs.push(super::common::over_other("B", &spaced));
+            r.raw_request("A", &req, 0, sigs);
             want_err(r, &format!("missing signature for participant {b}"));
         })
 }

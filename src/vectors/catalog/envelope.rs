@@ -64,11 +64,15 @@ fn private_ts(
         .flags(flags)
         .script(move |r| {
             pair(r);
-            let text = format!(
-                "{{\"req\":[5,\"get_ledger_balances\",{{}},{}],\"sig\":[]}}",
-                ts(now_ms(r))
-            );
-            r.raw("A", &text);
+            let now = now_ms(r);
+            let req = format!("[5,\"get_ledger_balances\",{{}},{}]", ts(now));
+            if ts(now + 1_000) == ts(now) + 1_000 {
+                // Relative to the clock: live replays rebuild it at their clock.
+                r.raw_request("A", &req, ts(now) as i64 - now as i64, vec![]);
+            } else {
+                // A fixed ts (its digit count is the point): sent as is everywhere.
+                r.raw("A", &format!("{{\"req\":{req},\"sig\":[]}}"));
+            }
             check(r, want);
         })
 }

@@ -3,11 +3,12 @@
 //! `submit-v02/` or `submit-v04-operate/` depending on the protocol it runs with.
 
 use super::common::{
-    frame, open, operate, req_text, sign, unknown_session_id, want_err, want_ok, want_one_of,
+    open, operate, req_text, sign, unknown_session_id, want_err, want_ok, want_one_of,
     want_spec_reject, Open,
 };
 use crate::vectors::build::{create, definition, row, session_id, submit_v04};
 use crate::vectors::coverage::V02;
+use crate::vectors::format::SigSpec;
 use crate::vectors::recorder::Recorder;
 use crate::vectors::Case;
 use serde_json::json;
@@ -278,10 +279,11 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 let s = open(r, p, "100", "50");
                 let params = serde_json::to_string(&op(&s, p, 2, "50", "100")).expect("json");
                 let req = req_text(r, 92, "submit_app_state", &params, 0);
-                let mut sigs = sign(&req, &["A", "B"]);
-                let b = sigs.pop().expect("two");
-                sigs.push(format!("{}1d", &b[..b.len() - 2]));
-                r.raw("A", &frame(&req, &sigs));
+                let sigs = vec![
+                    SigSpec::Signer { name: "A".into() },
+                    SigSpec::SignerV { name: "B".into(), v: 29 },
+                ];
+                r.raw_request("A", &req, 0, sigs);
                 want_err(r, "failed to get wallets from RPC message");
             }),
         Case::new(id("signature-v-0-1", p), "Signatures with v = 0/1 instead of 27/28 are accepted.")
@@ -291,14 +293,11 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 let s = open(r, p, "100", "50");
                 let params = serde_json::to_string(&op(&s, p, 2, "50", "100")).expect("json");
                 let req = req_text(r, 93, "submit_app_state", &params, 0);
-                let sigs: Vec<String> = sign(&req, &["A", "B"])
-                    .into_iter()
-                    .map(|s| {
-                        let v = u8::from_str_radix(&s[s.len() - 2..], 16).expect("hex v") - 27;
-                        format!("{}{v:02x}", &s[..s.len() - 2])
-                    })
-                    .collect();
-                r.raw("A", &frame(&req, &sigs));
+                let sigs = vec![
+                    SigSpec::SignerV01 { name: "A".into() },
+                    SigSpec::SignerV01 { name: "B".into() },
+                ];
+                r.raw_request("A", &req, 0, sigs);
                 want_ok(r);
             }),
         Case::new(id("signature-over-other-bytes", p), "B signs the req array with one extra space, which recovers to an unknown address and fails the submit.")
@@ -309,12 +308,13 @@ pub fn cases(p: &'static str) -> Vec<Case> {
                 let s = open(r, p, "100", "50");
                 let params = serde_json::to_string(&op(&s, p, 2, "50", "100")).expect("json");
                 let req = req_text(r, 94, "submit_app_state", &params, 0);
-                let mut sigs = sign(&req, &["A"]);
-                sigs.extend(sign(&format!(" {req}"), &["B"]));
-                let stray = crate::crypto::Signature::from_hex(&sigs[1])
+                let other = format!(" {req}");
+                let stray = crate::crypto::Signature::from_hex(&sign(&other, &["B"])[0])
                     .and_then(|sig| sig.recover(&crate::crypto::keccak256(req.as_bytes())))
                     .expect("a valid signature recovers to something");
-                r.raw("A", &frame(&req, &sigs));
+                let mut sigs = super::common::signers(&["A"]);
+                sigs.push(super::common::over_other("B", &other));
+                r.raw_request("A", &req, 0, sigs);
                 want_err(r, &format!("signature from unknown participant wallet {stray}"));
             }),
         Case::new(id("lower-case-participant", p), "A participant written in lower case can never be matched by a recovered (EIP-55) signer, so its signature is an unknown wallet (Q-17).")
@@ -385,9 +385,9 @@ pub fn cases(p: &'static str) -> Vec<Case> {
 fn bad_sig(r: &mut Recorder, s: &Open, p: &str, bad: &str) {
     let params = serde_json::to_string(&op(s, p, 2, "50", "100")).expect("json");
     let req = req_text(r, 95, "submit_app_state", &params, 0);
-    let mut sigs = sign(&req, &["A", "B"]);
-    sigs.push(bad.to_string());
-    r.raw("A", &frame(&req, &sigs));
+    let mut sigs = super::common::signers(&["A", "B"]);
+    sigs.push(super::common::literal(bad));
+    r.raw_request("A", &req, 0, sigs);
 }
 
 /// Keeps the v04 builder in scope for callers that build explicit intents.

@@ -2,9 +2,7 @@
 //! `quirks/q-<n>-<what>`. Q-23 (concurrent requests without row locks) is not observable in a
 //! sequential vector and has no case here.
 
-use super::common::{
-    last_wire, open, open_with, pair, want_err, want_ok, want_one_of, want_spec_reject,
-};
+use super::common::{open, open_with, pair, want_err, want_ok, want_one_of, want_spec_reject};
 use crate::model::ChannelStatus;
 use crate::vectors::build::{close, create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::{V02, V04};
@@ -302,9 +300,9 @@ pub fn cases() -> Vec<Case> {
             .script(|r| {
                 let s = open(r, V02, "10", "10");
                 r.request("A", "submit_app_state", submit_v02(&s.sid, s.rows("0", "20")), &["A", "B"]);
-                let old = last_wire(r);
+                let old = super::common::last_step_index(r);
                 r.request("A", "submit_app_state", submit_v02(&s.sid, s.rows("20", "0")), &["A", "B"]);
-                r.raw("A", &old);
+                r.resend("A", old);
                 want_ok(r);
             }),
         Case::new(id("q-26-invalid-sort"), "get_app_sessions with an invalid sort fails with its fallback text.")

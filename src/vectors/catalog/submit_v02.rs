@@ -1,7 +1,7 @@
 //! `submit_app_state` on NitroRPC/0.2 sessions: no intent, no version, always operate
 //! (AS-V02-1), plus the operate scenarios shared with 0.4.
 
-use super::common::{frame, last_wire, open, pair, want_err, want_ok, want_spec_reject};
+use super::common::{open, pair, want_err, want_ok, want_spec_reject};
 use super::operate_shared;
 use crate::vectors::build::{create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::V02;
@@ -83,10 +83,10 @@ pub fn cases() -> Vec<Case> {
                 let s = open(r, V02, "100", "50");
                 r.request("A", "submit_app_state", submit_v02(&s.sid, s.rows("50", "100")), &["A", "B"]);
                 want_ok(r);
-                let replay = last_wire(r);
+                let replay = super::common::last_step_index(r);
                 r.request("A", "submit_app_state", submit_v02(&s.sid, s.rows("120", "30")), &["A", "B"]);
                 want_ok(r);
-                r.raw("A", &replay);
+                r.resend("A", replay);
                 want_ok(r);
             }),
         Case::new(id("empty-total-asset-not-deposited"), "After duplicate rows destroyed the whole usdc total (Q-2), a row in usdc is \"not deposited\" although the asset has entries.")
@@ -122,8 +122,7 @@ pub fn cases() -> Vec<Case> {
                 let rows = serde_json::to_string(&s.rows("60", "90")).expect("json");
                 let params = format!("{{ \"allocations\" : {rows} , \"app_session_id\" : \"{}\" }}", s.sid);
                 let req = super::common::req_text(r, 96, "submit_app_state", &params, 0).replace(',', ", ");
-                let sigs = super::common::sign(&req, &["B", "A"]);
-                r.raw("A", &frame(&req, &sigs));
+                r.raw_request("A", &req, 0, super::common::signers(&["B", "A"]));
                 want_ok(r);
             }),
     ]);

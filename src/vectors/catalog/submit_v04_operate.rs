@@ -41,8 +41,8 @@ pub fn cases() -> Vec<Case> {
                 let s = open(r, V04, "100", "50");
                 r.request("A", "submit_app_state", v04_submit(&s, "operate", 2, "50", "100"), &["A", "B"]);
                 want_ok(r);
-                let replay = super::common::last_wire(r);
-                r.raw("A", &replay);
+                let replay = super::common::last_step_index(r);
+                r.resend("A", replay);
                 want_err(r, "incorrect app state: incorrect version: expected 3, got 2");
             }),
         Case::new(id("version-missing"), "An absent version counts as 0.")

@@ -2,7 +2,7 @@
 //! exact errors, the replay cache (REPLAY-2), session-key spending (SK-5), channel guards, and
 //! the `bu`/`tr` pushes to both sides (NOTIF-5, NOTIF-9).
 
-use super::common::{frame, last_wire, pair, req_text, sign, want_err, want_ok};
+use super::common::{pair, req_text, want_err, want_ok};
 use crate::model::ChannelStatus;
 use crate::vectors::format::Auth;
 use crate::vectors::recorder::allowances;
@@ -37,8 +37,8 @@ pub fn cases() -> Vec<Case> {
                 let (_, b) = pair(r);
                 r.request("A", "transfer", to(&b, &[("usdc", "1")]), &["A"]);
                 want_ok(r);
-                let again = last_wire(r);
-                r.raw("A", &again);
+                let again = super::common::last_step_index(r);
+                r.resend("A", again);
                 want_err(r, "operation denied: the request has already been processed");
             }),
         Case::new(id("failed-transfer-not-cached"), "A transfer that failed is not cached: the same bytes are processed again (and fail the same way).")
@@ -47,8 +47,8 @@ pub fn cases() -> Vec<Case> {
             .script(|r| {
                 let (a, b) = pair(r);
                 r.request("A", "transfer", to(&b, &[("usdc", "5000")]), &["A"]);
-                let again = last_wire(r);
-                r.raw("A", &again);
+                let again = super::common::last_step_index(r);
+                r.resend("A", again);
                 want_err(r, &format!("insufficient funds: {a} for asset usdc"));
             }),
         Case::new(id("no-destination"), "Neither destination nor destination_user_tag: refused.")
@@ -121,7 +121,7 @@ pub fn cases() -> Vec<Case> {
                 let (_, b) = pair(r);
                 let params = serde_json::to_string(&to(&b, &[("usdc", "1")])).expect("json");
                 let req = req_text(r, 98, "transfer", &params, 0);
-                r.raw("A", &frame(&req, &[format!("0x{}", "22".repeat(64))]));
+                r.raw_request("A", &req, 0, vec![super::common::literal(&format!("0x{}", "22".repeat(64)))]);
                 want_err(r, "failed to verify signer");
             }),
         Case::new(id("signature-over-other-bytes"), "A's signature over different bytes recovers to a stranger: invalid signature.")
@@ -131,8 +131,8 @@ pub fn cases() -> Vec<Case> {
                 let (_, b) = pair(r);
                 let params = serde_json::to_string(&to(&b, &[("usdc", "1")])).expect("json");
                 let req = req_text(r, 99, "transfer", &params, 0);
-                let sig = sign(&req.replace("\"1\"", "\"2\""), &["A"]);
-                r.raw("A", &frame(&req, &sig));
+                let other = req.replace("\"1\"", "\"2\"");
+                r.raw_request("A", &req, 0, vec![super::common::over_other("A", &other)]);
                 want_err(r, "invalid signature");
             }),
         Case::new(id("signed-by-root-key"), "sig[0] by A's root session key maps to A and the transfer goes through.")
