@@ -400,3 +400,30 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod seeded {
+    //! The targets over seeded inputs beyond the checked-in corpus (a cheap stand-in for a
+    //! campaign, run by `cargo test`).
+    use super::*;
+
+    #[test]
+    fn differential_agrees_on_seeded_sequences() {
+        for i in 0..24 {
+            differential(&seeded_bytes(31, i, bytes_for(8)));
+        }
+    }
+
+    #[test]
+    fn broker_frame_survives_mutated_seeds() {
+        for (i, seed) in seeds("broker_frame").iter().enumerate() {
+            for j in 0..seed.len().min(40) {
+                let mut bytes = seed.clone();
+                bytes[j * 7 % seed.len()] ^= 1 << (i % 8);
+                broker_frame(&bytes);
+                bytes.truncate(j * 3 % seed.len());
+                broker_frame(&bytes);
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 pub mod certify;
 mod fuzz;
 mod keys;
+mod probe;
 mod report;
 pub mod serve;
 mod sign;
@@ -44,6 +45,7 @@ pub enum Command {
     Certify(certify::CertifyArgs),
     Fuzz(fuzz::FuzzArgs),
     Keys(keys::KeysArgs),
+    Probe(probe::ProbeArgs),
     Report(report::ReportArgs),
     Serve(serve::ServeArgs),
     Vectors(vectors::VectorsArgs),
@@ -68,6 +70,7 @@ pub fn main() -> i32 {
         Command::Certify(args) => certify::certify(&args, &mut stdout),
         Command::Fuzz(args) => fuzz::fuzz(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
+        Command::Probe(args) => probe::probe(&args, &mut stdout),
         Command::Report(args) => report::run(&args, &mut stdout),
         Command::Serve(args) => serve::serve(&args, &mut stdout),
         Command::Vectors(args) => vectors::run(&args, &mut stdout),

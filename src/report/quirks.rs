@@ -37,6 +37,11 @@ pub fn definitions(texts: &[String]) -> Vec<Definition> {
             }
         }
     }
+    // Review logs mention ids in passing (`Q-37 (new)`, `FUZZ-1.`): keep well-formed ids only.
+    out.retain(|d| {
+        d.id.split_once('-')
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    });
     out.sort_by_key(|d| {
         let (family, n) = d.id.split_once('-').unwrap_or(("", "0"));
         (family != "Q", n.parse::<u32>().unwrap_or(0))
@@ -98,7 +103,11 @@ pub fn render(
     for d in definitions {
         let cases = cases_of.get(d.id.as_str()).cloned().unwrap_or_default();
         let run: Vec<_> = cases.iter().filter(|(_, c)| *c != Class::Skip).collect();
-        let verdict = if run.is_empty() {
+        let note = notes.get(&d.id).map(String::as_str).unwrap_or("");
+        let verdict = if run.is_empty() && note.starts_with("**Confirmed**") {
+            // Shown by a probe rather than a vector (the destructive findings).
+            "confirmed (probe)"
+        } else if run.is_empty() {
             "not observed"
         } else if run
             .iter()
@@ -132,10 +141,9 @@ pub fn render(
             .join(", ");
         let _ = writeln!(
             out,
-            "| {} | {} | **{verdict}** | {vectors}{more} | {spec_text} | {} |",
+            "| {} | {} | **{verdict}** | {vectors}{more} | {spec_text} | {note} |",
             d.id,
             d.title.replace('|', "\\|"),
-            notes.get(&d.id).map(String::as_str).unwrap_or("")
         );
     }
     out

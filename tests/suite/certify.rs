@@ -56,9 +56,15 @@ fn certifies_a_separate_serve_process_over_the_socket() {
         ],
         "",
     );
+    // The reference broker survives the inputs that crash Clearnode v0.5.2 (FUZZ-1, FUZZ-2).
+    let (probe_code, probe_out, probe_err) =
+        run(&["probe", "--destructive", "--endpoint", &url], "");
     let _ = serve.kill();
     let _ = serve.wait();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(probe_code, 0, "{probe_err}");
+    assert!(probe_out.contains("FUZZ-1\tsurvived"), "{probe_out}");
+    assert!(probe_out.contains("FUZZ-2\tsurvived"), "{probe_out}");
     let r = report(&out);
     assert_eq!(r["summary"]["pass"], 3, "{stdout}");
     assert_eq!(r["endpoint"], url.as_str());

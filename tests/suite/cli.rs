@@ -140,3 +140,21 @@ fn every_command_explains_itself_with_an_example() {
         assert!(out.contains("Example"), "{args:?} has no example:\n{out}");
     }
 }
+
+#[test]
+fn destructive_probes_need_the_flag_and_a_loopback_endpoint() {
+    let (code, _, err) = run(&["probe", "--endpoint", "ws://127.0.0.1:1/ws"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--destructive"), "{err}");
+    let (code, _, err) = run(
+        &[
+            "probe",
+            "--destructive",
+            "--endpoint",
+            "ws://10.0.0.1:8000/ws",
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("loopback"), "{err}");
+}
