@@ -48,33 +48,38 @@ pub fn frame(data: &[u8]) {
 /// Longest sequence a fuzz input drives (libFuzzer grows inputs; the state stays small).
 const MAX_FUZZ_STEPS: usize = 32;
 
-/// Generated sequences through the model: the `spec` profile keeps every invariant after every
-/// step (AS-INV-1..4); `clearnode-0.5.2` may break conservation and non-negativity (its quirks)
-/// but still keeps atomicity and versions; neither panics.
+/// A generated sequence through the model under the profile the input picks: the `spec`
+/// profile keeps every invariant after every step (AS-INV-1..4); `clearnode-0.5.2` may break
+/// conservation and non-negativity (its quirks) but still keeps atomicity and versions;
+/// neither panics.
 pub fn model_sequence(data: &[u8]) {
-    for profile in Profile::ALL {
-        let mut u = Unstructured::new(data);
-        let config = GenConfig {
-            invalid_percent: u.int_in_range(0..=60).unwrap_or(25),
-            max_steps: MAX_FUZZ_STEPS,
+    let mut u = Unstructured::new(data);
+    // One profile per input: half the cost, and libFuzzer still steers both.
+    let profile = if u.ratio(1u8, 2u8).unwrap_or(false) {
+        Profile::Spec
+    } else {
+        Profile::Clearnode052
+    };
+    let config = GenConfig {
+        invalid_percent: u.int_in_range(0..=60).unwrap_or(25),
+        max_steps: MAX_FUZZ_STEPS,
+    };
+    let setup = draw_setup(&mut u);
+    let mut player = Player::new(profile, &setup);
+    let mut index = 0;
+    while index < config.max_steps && !u.is_empty() {
+        let Ok(op) = draw(&mut u, player.world(), &config) else {
+            break;
         };
-        let setup = draw_setup(&mut u);
-        let mut player = Player::new(profile, &setup);
-        let mut index = 0;
-        while index < config.max_steps && !u.is_empty() {
-            let Ok(op) = draw(&mut u, player.world(), &config) else {
-                break;
-            };
-            let before = Snapshot::of(player.world().model());
-            let accepted = player.push(&op, index).map(|p| p.outcome.is_ok());
-            index += 1;
-            let Some(accepted) = accepted else { continue };
-            let after = Snapshot::of(player.world().model());
-            for v in check_step(&before, &after, accepted) {
-                let allowed =
-                    profile == Profile::Clearnode052 && matches!(v.rule(), "AS-INV-1" | "AS-INV-3");
-                assert!(allowed, "{profile} step {index} ({op:?}): {v}");
-            }
+        let before = Snapshot::of(player.world().model());
+        let accepted = player.push(&op, index).map(|p| p.outcome.is_ok());
+        index += 1;
+        let Some(accepted) = accepted else { continue };
+        let after = Snapshot::of(player.world().model());
+        for v in check_step(&before, &after, accepted) {
+            let allowed =
+                profile == Profile::Clearnode052 && matches!(v.rule(), "AS-INV-1" | "AS-INV-3");
+            assert!(allowed, "{profile} step {index} ({op:?}): {v}");
         }
     }
 }
@@ -175,12 +180,16 @@ pub fn broker_frame(data: &[u8]) {
             let frame = parse_frame(&out.text).expect("the broker sends parseable frames");
             assert_eq!(frame.kind, FrameKind::Response, "{}", out.text);
             assert_eq!(frame.sig.len(), 1, "one broker signature: {}", out.text);
-            let signer = frame.signers().remove(0);
-            assert_eq!(signer.as_deref(), Ok(broker.as_str()), "{}", out.text);
             if !PUSHES.contains(&frame.method.as_str()) {
                 assert_eq!(out.conn, conn, "a reply goes to its sender");
                 replies.push(frame);
             }
+        }
+        // Recovery is the costliest check: the reply's signature stands for all (every frame
+        // is signed by the same function).
+        if let Some(reply) = replies.first() {
+            let signer = reply.signers().remove(0);
+            assert_eq!(signer.as_deref(), Ok(broker.as_str()), "{}", reply.raw);
         }
         assert_eq!(replies.len(), 1, "one reply: {:?}", handled.frames);
         if replies[0].error_message().is_some() {
