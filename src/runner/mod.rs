@@ -44,14 +44,18 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
     let mut challenges_spent = 0;
     for (i, vector) in vectors.iter().enumerate() {
         let estimate = challenge_estimate(vector);
-        if let Some(command) = &config.target.restart {
-            if challenges_spent + estimate > config.target.challenge_budget {
+        if challenges_spent + estimate > config.target.challenge_budget {
+            if let Some(command) = &config.target.restart {
                 if let Err(e) = target::run_command(command).await {
                     eprintln!("nitrocert: warning: restarting the broker failed: {e}");
                 }
                 if let Funding::Funder(funder) = &config.target.funding {
                     funder.forget().await;
                 }
+                challenges_spent = 0;
+            } else if config.target.advance(CHALLENGE_PURGE_MS) {
+                // A broker whose clock the harness moves (the embedded one) drops its spent
+                // and expired challenges once they are this old (AUTH-9).
                 challenges_spent = 0;
             }
         }
@@ -89,6 +93,10 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
         cases,
     }
 }
+
+/// How far to move a broker's clock so that every pending challenge is purged (5 min TTL plus
+/// the 10 min sweep, AUTH-9).
+const CHALLENGE_PURGE_MS: u64 = 16 * 60 * 1000;
 
 /// An upper bound of the `auth_request`s a case sends: its authenticated connections, one
 /// observer per wallet, its auth steps, and the funder's login.
