@@ -248,7 +248,7 @@ mod tests {
         assert!(md.contains("````text\n```\n<script>alert(1)</script>\n```\n````\n"));
         assert!(md.contains("**Verdict: NOT CONFORMANT** (1 case: 1 FAIL)"));
         assert!(md.contains(
-            "nitrocert certify --endpoint ws://h:1/ws --profile spec --vectors vectors/wire/x.json"
+            "nitrocert certify --endpoint ws://h:1/ws --profile spec --seed 9 --vectors vectors/wire/x.json"
         ));
     }
 }

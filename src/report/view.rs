@@ -172,10 +172,17 @@ pub fn findings(report: &RunReport) -> Vec<&CaseReport> {
 
 /// The command line that re-runs one case against the same target and profile.
 pub fn reproduce_command(report: &RunReport, case: &CaseReport) -> String {
+    // The embedded broker listens on a port of its own each run: reproduce it in-process. The
+    // seed decides the case's identities, so it is part of the reproduction.
+    let endpoint = if report.target.starts_with("embedded") {
+        String::new()
+    } else {
+        format!(" --endpoint {}", shell_word(&report.endpoint))
+    };
     format!(
-        "nitrocert certify --endpoint {} --profile {} --vectors {}",
-        shell_word(&report.endpoint),
+        "nitrocert certify{endpoint} --profile {} --seed {} --vectors {}",
         shell_word(&report.profile),
+        report.seed,
         shell_word(&format!("vectors/{}.json", case.id)),
     )
 }

@@ -446,9 +446,16 @@ impl Recorder {
 
     /// A signature handshake as a step (its expected response is the `auth_verify` reply).
     pub fn authenticate(&mut self, conn: &str, auth: Auth) -> &Outcome {
-        let before = self.observe_before();
+        let before = self.now_ms;
         let (outcome, frames) = self.handshake(conn, &auth);
-        self.record(conn, Action::Authenticate(auth), outcome, &frames, before);
+        self.record(
+            conn,
+            Action::Authenticate(auth),
+            outcome,
+            &frames,
+            before,
+            false,
+        );
         self.last.as_ref().expect("just recorded")
     }
 
@@ -512,35 +519,20 @@ impl Recorder {
         }
     }
 
-    fn observe_before(&self) -> u64 {
-        self.now_ms
-    }
-
     fn send(&mut self, conn: &str, conn_id: ConnId, bytes: &[u8], action: Action) {
-        let before = self.observe_before();
+        let before = self.now_ms;
         let handled = self.engine.handle(conn_id, bytes, self.now_ms);
         let frames: Vec<(ConnId, String)> = handled
             .frames
             .into_iter()
             .map(|o| (o.conn, o.text))
             .collect();
-        let outcome = match handled.outcome {
-            Some(o) => o,
-            None => envelope_outcome(&frames, conn_id),
-        };
-        self.record(conn, action, outcome, &frames, before);
-        if let (Action::Raw { .. }, None) = (
-            &self.steps.last().expect("just recorded").action,
-            frames.iter().find(|(c, _)| *c == conn_id),
-        ) {
-            // An empty frame gets no reply at all (TRANS-4).
-            let step = self.steps.last_mut().expect("just recorded");
-            for expect in step.expect.values_mut() {
-                if let super::format::ExpectOrSame::Expect(e) = expect {
-                    e.response = Response::None;
-                }
-            }
-        }
+        // An empty frame gets no reply at all (TRANS-4).
+        let no_reply = handled.outcome.is_none() && !frames.iter().any(|(c, _)| *c == conn_id);
+        let outcome = handled
+            .outcome
+            .unwrap_or_else(|| envelope_outcome(&frames, conn_id));
+        self.record(conn, action, outcome, &frames, before, no_reply);
     }
 
     fn record(
@@ -550,8 +542,10 @@ impl Recorder {
         outcome: Outcome,
         frames: &[(ConnId, String)],
         at: u64,
+        no_reply: bool,
     ) {
         let response = match &outcome.response {
+            _ if no_reply => Response::None,
             Expected::Ok { method, result } => Response::Ok {
                 method: method.to_string(),
                 result: result.clone(),
@@ -571,7 +565,6 @@ impl Recorder {
                 panic!("a vector step reached an unmodelled path: {what}")
             }
         };
-        let reply_conn = self.conns[conn].id;
         let mut notifications = Vec::new();
         for (to, text) in frames {
             let frame = parse_frame(text).expect("the engine writes valid frames");
@@ -592,7 +585,6 @@ impl Recorder {
                 group,
             });
         }
-        let _ = reply_conn;
         if let (Action::Request { method, wire, .. }, Expected::Ok { result, .. }) =
             (&action, &outcome.response)
         {
@@ -695,20 +687,16 @@ pub fn with_ts(req: &str, ts: u64) -> String {
     format!("{digits}{ts}{}", &req[head.len()..])
 }
 
-/// An envelope error never reaches the model; its expectation is the engine's reply.
+/// An envelope error never reaches the model; its expectation is the engine's reply (none at
+/// all for an empty frame).
 fn envelope_outcome(frames: &[(ConnId, String)], conn: ConnId) -> Outcome {
-    let response = match frames.iter().find(|(c, _)| *c == conn) {
-        Some((_, text)) => {
-            let frame = parse_frame(text).expect("the engine writes valid frames");
-            Expected::Err(crate::model::ErrorSet::one(
-                frame.error_message().unwrap_or_default(),
-            ))
-        }
-        None => Expected::Ok {
-            method: "none",
-            result: Value::Null,
-        },
-    };
+    let text = frames
+        .iter()
+        .find(|(c, _)| *c == conn)
+        .and_then(|(_, text)| parse_frame(text).ok())
+        .and_then(|frame| frame.error_message().map(str::to_string))
+        .unwrap_or_default();
+    let response = Expected::Err(crate::model::ErrorSet::one(text));
     Outcome {
         response,
         notifications: vec![],

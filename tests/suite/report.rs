@@ -279,7 +279,8 @@ fn markdown_reproduces_every_finding() {
         md.contains("**Verdict: NOT CONFORMANT** (4 cases: 1 PASS, 1 NON-STRICT, 1 FAIL, 1 SKIP)")
     );
     assert!(md.contains(
-        "nitrocert certify --endpoint ws://127.0.0.1:43817/ws --profile clearnode-0.5.2 \
+        // The embedded broker's port is its own each run: the reproduction runs it in-process.
+        "nitrocert certify --profile clearnode-0.5.2 --seed 20251126 \
          --vectors vectors/app_session/create-quorum-not-reached.json"
     ));
     // Findings list the FAIL before the NON-STRICT, and neither the PASS nor the SKIP.
