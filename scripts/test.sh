@@ -32,3 +32,5 @@ if [ "${NITROCERT_SKIP_CLEARNODE:-}" != 1 ]; then
   echo "== Clearnode v0.5.2 certification (both profiles)"
   scripts/clearnode-certify.sh
 fi
+
+[ "${NITROCERT_SKIP_SDK:-}" = 1 ] || { echo "== SDK release matrix (tests/sdk/releases)"; scripts/sdk-matrix.sh; }
