@@ -38,7 +38,7 @@ fn badge(class: Class) -> String {
 }
 
 /// An `id` attribute value for a case, usable as a fragment (`#case-area/name`).
-fn anchor(case_id: &str) -> String {
+pub(super) fn anchor(case_id: &str) -> String {
     let id: String = case_id
         .chars()
         .map(|c| if c.is_whitespace() { '_' } else { c })
@@ -369,7 +369,7 @@ fn common_prefix(a: &str, b: &str) -> usize {
         .map_or(a.len().min(b.len()), |((i, _), _)| i)
 }
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;
 --pass:#1a7f37;--pass-bg:#dafbe1;--info:#0969da;--info-bg:#ddf4ff;--lax:#9a6700;--lax-bg:#fff8c5;
 --fail:#cf222e;--fail-bg:#ffebe9;--error:#8250df;--error-bg:#fbefff;--skip:#59636e;--skip-bg:#eff2f5;
@@ -430,7 +430,8 @@ table.wire{border-collapse:collapse;width:100%;margin-top:6px}
 .wire tr.sent td.text{background:#f3f8ff}.wire tr.recv td.text{background:#f4fbf5}
 "#;
 
-/// Expands or collapses the case blocks; the page reads the same with scripts off.
+/// Expands or collapses the case blocks; the page reads the same with scripts off. A link to
+/// `#case-…` (from the compatibility matrix) opens the case it points at.
 const SCRIPT: &str = r#"
 document.querySelectorAll('[data-show]').forEach(function (b) {
   b.addEventListener('click', function () {
@@ -440,6 +441,12 @@ document.querySelectorAll('[data-show]').forEach(function (b) {
     });
   });
 });
+function openTarget() {
+  var t = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (t && t.tagName === 'DETAILS') { t.open = true; t.scrollIntoView(); }
+}
+window.addEventListener('hashchange', openTarget);
+openTarget();
 "#;
 
 #[cfg(test)]
