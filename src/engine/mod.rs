@@ -76,6 +76,14 @@ impl Engine {
         self
     }
 
+    /// Becomes a copy of `fresh` (a broker reset), except that connection ids keep counting:
+    /// a connection of before the reset must never be mistaken for one of after.
+    pub fn reset_to(&mut self, fresh: &Engine) {
+        let next_conn = self.next_conn.max(fresh.next_conn);
+        *self = fresh.clone();
+        self.next_conn = next_conn;
+    }
+
     pub fn broker_address(&self) -> String {
         self.broker_key.address()
     }
