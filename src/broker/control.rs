@@ -132,7 +132,11 @@ impl Command {
             Ok(raw) => raw,
             Err(e) => return (Value::Null, Err(format!("not a control request: {e}"))),
         };
-        let RawRequest { id, method, params: p } = raw;
+        let RawRequest {
+            id,
+            method,
+            params: p,
+        } = raw;
         let command = match method.as_str() {
             "info" => Ok(Command::Info),
             "clock" => Ok(Command::Clock),
@@ -155,7 +159,9 @@ impl Command {
                     amount: c.amount,
                 })
             }),
-            "advance" => params::<AdvanceParams>("advance", p).map(|a| Command::Advance { ms: a.ms }),
+            "advance" => {
+                params::<AdvanceParams>("advance", p).map(|a| Command::Advance { ms: a.ms })
+            }
             other => Err(format!(
                 "unknown control method {other:?} (info, clock, fund, channel, advance, reset)"
             )),
@@ -275,7 +281,9 @@ impl RemoteControl {
             offset_ms: Arc::new(AtomicU64::new(0)),
         };
         let info: ControlInfo = control.call_async(Command::Info).await?;
-        control.offset_ms.store(info.clock.offset_ms, Ordering::SeqCst);
+        control
+            .offset_ms
+            .store(info.clock.offset_ms, Ordering::SeqCst);
         Ok((control, info))
     }
 
@@ -327,9 +335,8 @@ impl RemoteControl {
     /// runtime the worker is handed over meanwhile.
     pub fn advance(&self, ms: u64) -> Result<(), String> {
         let call = || self.call::<ClockState>(&Command::Advance { ms });
-        let in_multi_thread = tokio::runtime::Handle::try_current().is_ok_and(|h| {
-            h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
-        });
+        let in_multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         let clock = if in_multi_thread {
             tokio::task::block_in_place(call)?
         } else {
@@ -363,8 +370,9 @@ impl RemoteControl {
         let config = tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(MAX_CONTROL_FRAME_BYTES))
             .max_frame_size(Some(MAX_CONTROL_FRAME_BYTES));
-        let (mut socket, _) = tungstenite::client::client_with_config(self.url.as_str(), stream, Some(config))
-            .map_err(|e| fail("upgrade", &e))?;
+        let (mut socket, _) =
+            tungstenite::client::client_with_config(self.url.as_str(), stream, Some(config))
+                .map_err(|e| fail("upgrade", &e))?;
         socket
             .send(Message::text(command.to_frame(1)))
             .map_err(|e| fail("send", &e))?;
@@ -487,7 +495,10 @@ mod tests {
         for (frame, want) in [
             ("nope", "not a control request"),
             (r#"{"id":3,"method":"nope"}"#, "unknown control method"),
-            (r#"{"id":3,"method":"fund","params":{"wallet":"0x1"}}"#, "fund: bad params"),
+            (
+                r#"{"id":3,"method":"fund","params":{"wallet":"0x1"}}"#,
+                "fund: bad params",
+            ),
             (
                 r#"{"method":"fund","params":{"wallet":"0x1","asset":"usdc","amount":"x"}}"#,
                 "is not a decimal",
@@ -496,7 +507,10 @@ mod tests {
                 r#"{"method":"channel","params":{"wallet":"0x1","status":"closed","amount":"1"}}"#,
                 "unknown status",
             ),
-            (r#"{"method":"advance","params":{"ms":-1}}"#, "advance: bad params"),
+            (
+                r#"{"method":"advance","params":{"ms":-1}}"#,
+                "advance: bad params",
+            ),
         ] {
             let (_, parsed) = Command::parse(frame);
             assert!(parsed.unwrap_err().contains(want), "{frame}");

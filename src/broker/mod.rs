@@ -295,7 +295,10 @@ pub fn route_upgrade(
         "/ws" => Ok(Endpoint::Rpc),
         "/control" if options.control => {
             if !peer.ip().is_loopback() {
-                Err((StatusCode::FORBIDDEN, "the control interface is loopback-only"))
+                Err((
+                    StatusCode::FORBIDDEN,
+                    "the control interface is loopback-only",
+                ))
             } else if has_origin {
                 Err((
                     StatusCode::FORBIDDEN,
@@ -320,20 +323,21 @@ async fn serve_connection(
     let chosen_in_callback = chosen.clone();
     // The signature is tungstenite's handshake `Callback`; the large error type is theirs.
     #[allow(clippy::result_large_err)]
-    let callback = move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        let has_origin = request.headers().contains_key("origin");
-        match route_upgrade(request.uri().path(), peer, has_origin, options) {
-            Ok(endpoint) => {
-                *chosen_in_callback.lock().expect("endpoint cell") = Some(endpoint);
-                Ok(response)
+    let callback =
+        move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+            let has_origin = request.headers().contains_key("origin");
+            match route_upgrade(request.uri().path(), peer, has_origin, options) {
+                Ok(endpoint) => {
+                    *chosen_in_callback.lock().expect("endpoint cell") = Some(endpoint);
+                    Ok(response)
+                }
+                Err((status, why)) => {
+                    let mut refusal = ErrorResponse::new(Some(why.to_string()));
+                    *refusal.status_mut() = status;
+                    Err(refusal)
+                }
             }
-            Err((status, why)) => {
-                let mut refusal = ErrorResponse::new(Some(why.to_string()));
-                *refusal.status_mut() = status;
-                Err(refusal)
-            }
-        }
-    };
+        };
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES));

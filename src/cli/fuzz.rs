@@ -326,7 +326,9 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         }
         Some(url) => {
             let target = match &args.control {
-                Some(control) => rt.block_on(controlled_target(args, url, control, profile, &limits))?,
+                Some(control) => {
+                    rt.block_on(controlled_target(args, url, control, profile, &limits))?
+                }
                 None => endpoint_target(args, url, &limits)?,
             };
             let conn = rt

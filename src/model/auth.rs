@@ -82,9 +82,12 @@ impl AuthState {
         let oldest = |it: &mut dyn Iterator<Item = (&String, &Challenge)>| {
             it.min_by_key(|(_, c)| c.seq).map(|(k, _)| k.clone())
         };
-        let dead = oldest(&mut self.challenges.iter().filter(|(_, c)| {
-            c.used || now_ms.saturating_sub(c.created_ms) > CHALLENGE_TTL_MS
-        }));
+        let dead = oldest(
+            &mut self
+                .challenges
+                .iter()
+                .filter(|(_, c)| c.used || now_ms.saturating_sub(c.created_ms) > CHALLENGE_TTL_MS),
+        );
         let orphan = || oldest(&mut self.challenges.iter().filter(|(_, c)| c.owner.is_none()));
         let victim = dead.or_else(orphan).or_else(|| {
             let mut held: HashMap<ConnId, usize> = HashMap::new();
@@ -108,7 +111,12 @@ impl AuthState {
                     .and_then(|c| c.owner)
                     .expect("a biggest holder")
             };
-            oldest(&mut self.challenges.iter().filter(|(_, c)| c.owner == Some(owner)))
+            oldest(
+                &mut self
+                    .challenges
+                    .iter()
+                    .filter(|(_, c)| c.owner == Some(owner)),
+            )
         });
         if let Some(victim) = victim {
             self.challenges.remove(&victim);
@@ -508,7 +516,10 @@ mod tests {
     /// `auth_request` on `conn`: the challenge, or the error text.
     fn ask(m: &mut Model, conn: ConnId, now: u64) -> Result<String, String> {
         let params = json!({"address": "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"});
-        match m.step(&Call::new(conn, "auth_request", &params, &[], now)).response {
+        match m
+            .step(&Call::new(conn, "auth_request", &params, &[], now))
+            .response
+        {
             Expected::Ok { result, .. } => Ok(result["challenge_message"]
                 .as_str()
                 .expect("a challenge")
@@ -546,7 +557,10 @@ mod tests {
             ask(&mut m, 1, NOW + 1 + i).unwrap();
         }
         assert_eq!(m.auth.challenges.len(), MAX_CHALLENGES);
-        assert!(m.challenge_policy(&mine).is_some(), "the victim's challenge survived");
+        assert!(
+            m.challenge_policy(&mine).is_some(),
+            "the victim's challenge survived"
+        );
         // The victim still gets new challenges, at the flooder's expense.
         let second = ask(&mut m, 2, NOW + 3000).unwrap();
         assert!(m.challenge_policy(&second).is_some());
