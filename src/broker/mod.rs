@@ -127,7 +127,9 @@ impl Control {
     }
 
     pub fn fund(&self, wallet: &str, asset: &str, amount: &Dec) {
-        self.shared().engine.model.fund(wallet, asset, amount);
+        let mut shared = self.shared();
+        let now = shared.now_ms();
+        shared.engine.model.fund_at(wallet, asset, amount, now);
     }
 
     /// The broker's clock (the machine's, plus what [`Control::advance`] added).

@@ -100,7 +100,7 @@ pub fn build_engine(
     );
     for f in funding {
         let amount = parse_decimal(&f.amount).expect("validated by parse_funding");
-        model.fund(&f.wallet, &f.asset, &amount);
+        model.fund_at(&f.wallet, &f.asset, &amount, crate::client::now_ms());
     }
     let assets = assets
         .iter()

@@ -39,18 +39,48 @@ pub struct Channel {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channels {
     by_wallet: HashMap<String, Vec<Channel>>,
+    /// (wallet, index in its list) in the order the rows were added: `created_at` order.
+    added: Vec<(String, usize)>,
 }
 
 impl Channels {
     pub fn add(&mut self, wallet: &str, channel: Channel) {
-        self.by_wallet
-            .entry(wallet.to_string())
-            .or_default()
-            .push(channel);
+        let list = self.by_wallet.entry(wallet.to_string()).or_default();
+        self.added.push((wallet.to_string(), list.len()));
+        list.push(channel);
     }
 
     pub fn clear(&mut self, wallet: &str) {
         self.by_wallet.remove(wallet);
+        self.added.retain(|(w, _)| w != wallet);
+    }
+
+    /// Every channel as (wallet, channel), oldest first.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &Channel)> {
+        self.added
+            .iter()
+            .map(|(w, i)| (w.as_str(), &self.by_wallet[w][*i]))
+    }
+
+    /// One channel row (API-4); `wallet_field` is what the `wallet` member shows (blank in the
+    /// `channels` notification, NOTIF-3). Fields the hook does not know (token, chain,
+    /// adjudicator, …) are zero-valued.
+    pub fn row_json(wallet: &str, c: &Channel, wallet_field: &str) -> Value {
+        json!({
+            "channel_id": c.channel_id,
+            "participant": wallet,
+            "status": c.status.as_str(),
+            "token": "",
+            "wallet": wallet_field,
+            "amount": amount::render(&c.raw_amount),
+            "chain_id": 0,
+            "adjudicator": "",
+            "challenge": 0,
+            "nonce": 0,
+            "version": 0,
+            "created_at": "",
+            "updated_at": "",
+        })
     }
 
     pub fn of(&self, wallet: &str) -> &[Channel] {
@@ -89,23 +119,7 @@ impl Channels {
             .of(wallet)
             .iter()
             .filter(|c| c.status == ChannelStatus::Open)
-            .map(|c| {
-                json!({
-                    "channel_id": c.channel_id,
-                    "participant": wallet,
-                    "status": c.status.as_str(),
-                    "token": "",
-                    "wallet": "",
-                    "amount": amount::render(&c.raw_amount),
-                    "chain_id": 0,
-                    "adjudicator": "",
-                    "challenge": 0,
-                    "nonce": 0,
-                    "version": 0,
-                    "created_at": "",
-                    "updated_at": "",
-                })
-            })
+            .map(|c| Self::row_json(wallet, c, ""))
             .collect();
         json!({ "channels": list })
     }
