@@ -14,7 +14,9 @@ use std::io::Write;
     about = "Run the embedded reference broker (the model over WebSocket) on loopback",
     long_about = "Serves the reference model as a NitroRPC broker at ws://127.0.0.1:PORT/ws: \
 the real wire format, the auth flow with EIP-712 verification, broker-signed responses and \
-notifications, app sessions in NitroRPC/0.2 and 0.4, transfers and the read methods.\n\n\
+notifications, app sessions in NitroRPC/0.2 and 0.4, transfers, session keys and the read methods \
+(ledger balances, entries and transactions, app sessions, channels, RPC history, session keys, \
+user tag). The channel operations (create/resize/close_channel) need a chain and are refused.\n\n\
 Wallet and SDK authors can point their client at it; --fund credits unified balances at start. \
 It runs until interrupted (Ctrl-C).\n\n\
 --control also serves a test-control interface at ws://127.0.0.1:PORT/control (loopback peers \
