@@ -153,7 +153,9 @@ impl Control {
     }
 
     pub fn add_channel(&self, wallet: &str, channel: crate::model::Channel) {
-        self.shared().engine.model.add_channel(wallet, channel);
+        let mut shared = self.shared();
+        let now = shared.now_ms();
+        shared.engine.model.add_channel_at(wallet, channel, now);
     }
 
     /// Gives `wallet` a channel in `status` holding `amount` (AS-CHAN-1/2); its id is derived

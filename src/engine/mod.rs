@@ -338,5 +338,24 @@ mod tests {
         let res_end = answer.find(",\"sig\":").unwrap();
         assert_eq!(row["response"], json!(&answer[res_start..res_end]));
         assert!(answer.contains("insufficient funds"));
+
+        // A channel operation is refused (not modelled) but recorded, as Clearnode records
+        // every call of the history group; newest first.
+        let chan = encode_req(10, "create_channel", &json!({"chain_id": 1}), NOW + 1);
+        let chan = encode_signed(&chan, &sign_req(&chan, std::slice::from_ref(&alice)));
+        let refused = reply(&mut engine, conn, &chan, NOW + 8);
+        assert!(
+            refused.contains("create_channel is not modelled"),
+            "{refused}"
+        );
+        let ask = encode_signed(&encode_req(11, "get_rpc_history", &json!({}), NOW), &[]);
+        let history = parse_frame(&reply(&mut engine, conn, &ask, NOW + 9)).unwrap();
+        let methods: Vec<&str> = history.params["rpc_entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["method"].as_str().unwrap())
+            .collect();
+        assert_eq!(methods, vec!["create_channel", "transfer"]);
     }
 }

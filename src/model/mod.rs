@@ -500,7 +500,13 @@ impl Model {
 
     /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1/2.
     pub fn add_channel(&mut self, wallet: &str, channel: Channel) {
-        self.channels.add(wallet, channel);
+        self.channels.add_at(wallet, channel, self.step_now_ms);
+    }
+
+    /// [`Model::add_channel`] with the broker's clock, which dates the row (API-4).
+    pub fn add_channel_at(&mut self, wallet: &str, channel: Channel, now_ms: u64) {
+        self.step_now_ms = now_ms;
+        self.add_channel(wallet, channel);
     }
 
     pub fn clear_channels(&mut self, wallet: &str) {

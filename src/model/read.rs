@@ -139,19 +139,19 @@ impl Model {
         let Some(ascending) = options.ascending() else {
             return Err(fail("failed to get channels"));
         };
-        let rows: Vec<(usize, (&str, &super::Channel))> = self
+        let rows: Vec<(usize, (&str, &super::Channel, u64))> = self
             .channels
             .all()
             .enumerate()
-            .filter(|(_, (w, c))| {
+            .filter(|(_, (w, c, _))| {
                 (participant.is_empty() || *w == participant)
                     && (status.is_empty() || c.status.as_str() == status)
             })
             .collect();
-        let rows: Vec<&(usize, (&str, &super::Channel))> = rows.iter().collect();
+        let rows: Vec<&(usize, (&str, &super::Channel, u64))> = rows.iter().collect();
         let list: Vec<Value> = books::ordered(rows, |(seq, _)| *seq, ascending, &options)
             .into_iter()
-            .map(|(_, (w, c))| Channels::row_json(w, c, w))
+            .map(|(_, (w, c, t))| Channels::list_row_json(w, c, *t))
             .collect();
         Ok(json!({ "channels": list }))
     }

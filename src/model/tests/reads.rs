@@ -263,6 +263,19 @@ fn api_4_channels_filtered_and_ordered() {
     assert_eq!(row["wallet"], json!(B));
     assert_eq!(row["participant"], json!(B));
     assert_eq!(row["amount"], json!("5"));
+    // The SDK's parser wants addresses there; the hook knows none (zero address, as the
+    // Clearnode adapter's channel rows have for the adjudicator).
+    assert_eq!(
+        row["token"],
+        json!("0x0000000000000000000000000000000000000000")
+    );
+    assert_eq!(
+        row["adjudicator"],
+        json!("0x0000000000000000000000000000000000000000")
+    );
+    // Dated when the hook added it: before any step here, the model's clock is 0.
+    assert_eq!(row["created_at"], json!("1970-01-01T00:00:00Z"));
+    assert_eq!(row["updated_at"], row["created_at"]);
     assert_eq!(
         err(&h.call_on(ANON, "get_channels", json!({"sort": "asc nulls"}), &[])),
         "failed to get channels"
