@@ -473,3 +473,23 @@ async fn fuzz_6_sort_comes_from_an_allow_list() {
     ping(&mut conn).await.unwrap();
     broker.stop().await;
 }
+
+/// A client that starts the upgrade and never finishes it (a drip-fed handshake) is dropped
+/// after HANDSHAKE_TIMEOUT instead of holding its task for ever. The clock is tokio's paused
+/// test clock: it jumps to the broker's timer once everything waits.
+#[tokio::test(start_paused = true)]
+async fn an_upgrade_that_never_finishes_is_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let broker = start(&[]).await;
+    let mut stuck = tokio::net::TcpStream::connect(broker.addr).await.unwrap();
+    stuck
+        .write_all(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(60), stuck.read(&mut buf))
+        .await
+        .expect("the broker closes the half-open upgrade");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    broker.stop().await;
+}
