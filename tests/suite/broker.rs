@@ -493,3 +493,53 @@ async fn an_upgrade_that_never_finishes_is_dropped() {
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
     broker.stop().await;
 }
+
+/// `certify --control` over the socket: the cases that need the broker's clock (challenge
+/// expiry, 24 h idle sessions, expired session keys) and a channel pass, in a separate
+/// process; a broker of another profile is a usage error, not a run of findings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certify_control_runs_clock_and_channel_cases_over_the_socket() {
+    let broker = start_with(Profile::Spec, &[], Options { control: true }).await;
+    let out = std::env::temp_dir().join(format!("nitrocert-test-{}-control", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let vectors: Vec<String> = [
+        "vectors/auth/challenge-expired.json",
+        "vectors/auth/session-idle-24h.json",
+        "vectors/session-keys/submit-with-expired-key-v04.json",
+        "vectors/create/challenged-channel-v04.json",
+    ]
+    .iter()
+    .map(|v| crate::util::repo_path(v).display().to_string())
+    .collect();
+    let certify = |profile: &'static str| {
+        let mut args = vec![
+            "certify".to_string(),
+            "--profile".into(),
+            profile.into(),
+            "--endpoint".into(),
+            broker.url(),
+            "--control".into(),
+            broker.control_url(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        for v in &vectors {
+            args.extend(["--vectors".to_string(), v.clone()]);
+        }
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            crate::util::run(&args, "")
+        })
+    };
+    let (code, stdout, stderr) = certify("spec").await.unwrap();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("4 cases, 4 pass") && stdout.contains("0 skip"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = certify("clearnode-0.5.2").await.unwrap();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("runs profile spec"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&out);
+    broker.stop().await;
+}
