@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs all of nitrocert's tests on a fresh machine, installing what they need: the Rust tests
 # (unit, known-answer, vectors replayed through the model, certify self-tests, fuzz corpora),
-# the vector drift check, the SDK interop tests (Node, @erc7824/nitrolite 0.5.3), and the
+# the vector drift check, `nitrocert serve` certified over its socket, the SDK interop tests (Node, @erc7824/nitrolite 0.5.3), and the
 # certification of the real Clearnode v0.5.2 (built with Go, run against PostgreSQL).
 #   NITROCERT_SKIP_SDK=1        skip the Node SDK tests
 #   NITROCERT_SKIP_CLEARNODE=1  skip building and certifying Clearnode
@@ -19,6 +19,11 @@ export NITROCERT_BIN="$PWD/target/debug/nitrocert"
 
 echo "== vectors check (vectors/ is what the model says now)"
 "$NITROCERT_BIN" vectors check
+
+echo "== nitrocert serve certified over its socket, every vector, both profiles (reports in a temp dir)"
+serve_reports=$(mktemp -d)
+adapters/nitrocert-serve/certify.sh "$serve_reports"
+rm -rf "$serve_reports"
 
 if [ "${NITROCERT_SKIP_SDK:-}" != 1 ]; then
   need node "install Node.js 20 or newer"

@@ -36,7 +36,9 @@ nitrocert certify --profile spec\n  \
 nitrocert certify --endpoint ws://127.0.0.1:8000/ws \\\n    \
 --fund-cmd 'adapters/clearnode/fund.sh {wallet} {asset} {amount}' \\\n    \
 --channel-cmd 'adapters/clearnode/channel.sh {wallet} {status} {amount}' \\\n    \
---known reports/clearnode-v0.5.2/known-divergences.json --name clearnode-v0.5.2"
+--known reports/clearnode-v0.5.2/known-divergences.json --name clearnode-v0.5.2\n  \
+nitrocert certify --endpoint ws://127.0.0.1:8000/ws --control ws://127.0.0.1:8000/control \\\n    \
+--out /tmp/serve-report        # `nitrocert serve --control`: every vector, clock and channels included"
 )]
 pub struct CertifyArgs {
     /// The broker's WebSocket URL; default: the embedded reference broker, in-process.
@@ -79,6 +81,11 @@ pub struct CertifyArgs {
     /// `auth_request`s between two runs of --restart-cmd (Clearnode holds at most 1000).
     #[arg(long, default_value_t = 800)]
     pub challenge_budget: usize,
+    /// The broker's test-control interface (`nitrocert serve --control`, a loopback ws:// URL):
+    /// funds wallets, gives channels and moves the broker's clock, so every vector runs.
+    #[arg(long, value_name = "URL", requires = "endpoint",
+          conflicts_with_all = ["fund_cmd", "funder_key", "channel_cmd", "restart_cmd"])]
+    pub control: Option<String>,
     /// Give the embedded broker a seeded bug (harness self-test; `nitrocert serve --fault list`).
     #[arg(long, value_name = "NAME", conflicts_with = "endpoint")]
     pub fault: Option<String>,
@@ -171,6 +178,34 @@ async fn preflight(url: &str, limits: &Limits) -> Result<Option<String>, CliErro
     Ok(address)
 }
 
+/// The target behind `--endpoint` and `--control`: every hook through the control interface.
+/// A broker that runs another profile than the one asked for is a usage error (exit 2), not a
+/// run full of findings.
+async fn controlled_target(
+    url: &str,
+    control_url: &str,
+    args: &CertifyArgs,
+    profile: Profile,
+    limits: &Limits,
+) -> Result<Target, CliError> {
+    let (control, info) = crate::broker::RemoteControl::connect(control_url)
+        .await
+        .map_err(CliError::Input)?;
+    if info.profile != profile.name() {
+        return Err(CliError::Input(format!(
+            "the broker at {control_url} runs profile {}, not {profile} (--profile)",
+            info.profile
+        )));
+    }
+    Ok(Target::remote_controlled(
+        url,
+        args.name.clone(),
+        control,
+        limits.clone(),
+        info.broker_address,
+    ))
+}
+
 pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let vectors = load_vectors(&args.vectors)?;
@@ -206,6 +241,10 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
                 let target =
                     Target::embedded(&handle, args.name.clone().unwrap_or(default_name), limits.clone());
                 (target, Some(handle))
+            }
+            Some(url) if args.control.is_some() => {
+                let control = args.control.as_deref().expect("matched");
+                (controlled_target(url, control, args, profile, &limits).await?, None)
             }
             Some(url) => {
                 let funding = match (&args.fund_cmd, &args.funder_key) {

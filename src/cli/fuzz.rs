@@ -74,6 +74,11 @@ pub struct FuzzArgs {
     /// Fund test wallets by `transfer` from this funded wallet (private key hex).
     #[arg(long, value_name = "HEX")]
     pub funder_key: Option<String>,
+    /// The broker's test-control interface (`nitrocert serve --control`, a loopback ws:// URL):
+    /// funds wallets and moves the broker's clock instead of --fund-cmd.
+    #[arg(long, value_name = "URL", requires = "endpoint",
+          conflicts_with_all = ["fund_cmd", "funder_key"])]
+    pub control: Option<String>,
     /// Folder for the shrunk regression vector.
     #[arg(long, default_value = "vectors/regressions", value_name = "DIR")]
     pub regressions: PathBuf,
@@ -115,6 +120,32 @@ fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target
         args.name.clone(),
         funding,
         limits.clone(),
+    ))
+}
+
+/// The target behind `--endpoint` and `--control` (a broker of another profile: exit 2).
+async fn controlled_target(
+    args: &FuzzArgs,
+    url: &str,
+    control_url: &str,
+    profile: Profile,
+    limits: &Limits,
+) -> Result<Target, CliError> {
+    let (control, info) = crate::broker::RemoteControl::connect(control_url)
+        .await
+        .map_err(CliError::Input)?;
+    if info.profile != profile.name() {
+        return Err(CliError::Input(format!(
+            "the broker at {control_url} runs profile {}, not {profile} (--profile)",
+            info.profile
+        )));
+    }
+    Ok(Target::remote_controlled(
+        url,
+        args.name.clone(),
+        control,
+        limits.clone(),
+        info.broker_address,
     ))
 }
 
@@ -163,7 +194,12 @@ fn print_catch(
             .endpoint
             .as_ref()
             .map(|e| format!(" --endpoint {e}"))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            + &args
+                .control
+                .as_ref()
+                .map(|c| format!(" --control {c}"))
+                .unwrap_or_default();
         writeln!(
             out,
             "replay: nitrocert certify --vectors {}{endpoint}{fault}",
@@ -289,7 +325,12 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             (target, Some(handle))
         }
         Some(url) => {
-            let target = endpoint_target(args, url, &limits)?;
+            let target = match &args.control {
+                Some(control) => {
+                    rt.block_on(controlled_target(args, url, control, profile, &limits))?
+                }
+                None => endpoint_target(args, url, &limits)?,
+            };
             let conn = rt
                 .block_on(Connection::connect(url, limits.clone()))
                 .map_err(|e| CliError::Input(e.to_string()))?;

@@ -39,6 +39,11 @@ pub fn encode_value(value: &Value, out: &mut String) {
 
 /// `{"res":[id,"method",params,ts],"sig":["0x…"]}` signed by the broker key.
 pub fn response_frame(key: &SecretKey, id: u64, method: &str, params: &Value, ts: u64) -> String {
+    signed_frame(key, &response_array(id, method, params, ts))
+}
+
+/// The `res` array `[id,"method",params,ts]` as Clearnode marshals it (`RPCData.MarshalJSON`).
+pub fn response_array(id: u64, method: &str, params: &Value, ts: u64) -> String {
     let mut res = String::with_capacity(128);
     res.push('[');
     res.push_str(&id.to_string());
@@ -49,6 +54,11 @@ pub fn response_frame(key: &SecretKey, id: u64, method: &str, params: &Value, ts
     res.push(',');
     res.push_str(&ts.to_string());
     res.push(']');
+    res
+}
+
+/// A `res` array in its frame, signed over exactly its bytes (RSIG-1).
+pub fn signed_frame(key: &SecretKey, res: &str) -> String {
     let sig = to_hex(key.sign_digest(&keccak256(res.as_bytes())));
     format!("{{\"res\":{res},\"sig\":[\"{sig}\"]}}")
 }

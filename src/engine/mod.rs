@@ -7,12 +7,12 @@ mod encode;
 pub mod fault;
 mod jwt;
 
-pub use encode::{encode_value, response_frame};
+pub use encode::{encode_value, response_array, response_frame, signed_frame};
 pub use fault::Fault;
 
 use crate::crypto::{keccak256, SecretKey, Signature};
 use crate::model::{AuthInputs, Call, ConnId, Expected, Model, Notification, Outcome, Recipient};
-use crate::wire::inbound::{decode, Inbound};
+use crate::wire::inbound::{decode, Inbound, InboundRequest};
 use serde_json::{json, Value};
 
 /// One asset the broker announces (NOTIF-2, API-3).
@@ -74,6 +74,14 @@ impl Engine {
     pub fn with_fault(mut self, fault: Option<Fault>) -> Self {
         self.fault = fault;
         self
+    }
+
+    /// Becomes a copy of `fresh` (a broker reset), except that connection ids keep counting:
+    /// a connection of before the reset must never be mistaken for one of after.
+    pub fn reset_to(&mut self, fresh: &Engine) {
+        let next_conn = self.next_conn.max(fresh.next_conn);
+        *self = fresh.clone();
+        self.next_conn = next_conn;
     }
 
     pub fn broker_address(&self) -> String {
@@ -180,6 +188,7 @@ impl Engine {
             None => self.model.step(&call),
         };
         if self.fault.is_some_and(Fault::swallows) {
+            self.model.take_history_sender();
             return Handled {
                 frames: vec![],
                 outcome: Some(outcome),
@@ -187,33 +196,58 @@ impl Engine {
         }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
-        let reply = match &outcome.response {
-            Expected::Ok { method, result } => self.frame(request.id, method, result, now_ms),
-            Expected::Err(errors) => self.error_frame(request.id, errors.text(), now_ms),
-            Expected::Unmodelled(what) => match request.method.as_str() {
-                "get_config" => self.frame(
-                    request.id,
-                    "get_config",
-                    &json!({"broker_address": self.broker_address(), "networks": []}),
-                    now_ms,
-                ),
-                "get_assets" => self.frame(request.id, "get_assets", &self.assets_json(), now_ms),
-                _ => self.error_frame(
-                    request.id,
-                    &format!(
-                        "nitrocert reference broker: {} is not modelled ({what})",
-                        request.method
-                    ),
-                    now_ms,
-                ),
-            },
-        };
+        let (method, params) = self.reply_parts(&request, &outcome.response);
+        let res = response_array(request.id, &method, &params, now_ms);
+        if let Some(sender) = self.model.take_history_sender() {
+            self.record_history(sender, &request, &res);
+        }
+        let reply = signed_frame(&self.broker_key, &res);
         frames.push(Out { conn, text: reply });
         self.push_notifications(&outcome.after_response, now_ms, &mut frames);
         Handled {
             frames,
             outcome: Some(outcome),
         }
+    }
+
+    /// The reply's method and params: the model's answer, or the engine's own for what the
+    /// model leaves to the broker (`get_config`, `get_assets`, channel operations).
+    fn reply_parts(&self, request: &InboundRequest, response: &Expected) -> (String, Value) {
+        let error = |text: &str| ("error".to_string(), json!({ "error": text }));
+        match response {
+            Expected::Ok { method, result } => (method.to_string(), result.clone()),
+            Expected::Err(errors) => error(errors.text()),
+            Expected::Unmodelled(what) => match request.method.as_str() {
+                "get_config" => (
+                    "get_config".into(),
+                    json!({"broker_address": self.broker_address(), "networks": []}),
+                ),
+                "get_assets" => ("get_assets".into(), self.assets_json()),
+                _ => error(&format!(
+                    "nitrocert reference broker: {} is not modelled ({what})",
+                    request.method
+                )),
+            },
+        }
+    }
+
+    /// API-10: the history middleware's row for a call of the history group, with the bytes
+    /// only the broker has (the request's signatures, the reply's `res`).
+    fn record_history(&mut self, sender: String, request: &InboundRequest, res: &str) {
+        self.model.record_rpc(crate::model::books::RpcRow {
+            id: 0,
+            sender,
+            req_id: request.id,
+            method: request.method.clone(),
+            params: crate::model::books::go_any_json(&request.params),
+            timestamp: request.ts,
+            req_sig: request
+                .sig
+                .iter()
+                .map(|s| crate::model::books::history_signature(s))
+                .collect(),
+            response: res.to_string(),
+        });
     }
 
     fn push_notifications(&self, notifications: &[Notification], now_ms: u64, out: &mut Vec<Out>) {
@@ -230,5 +264,98 @@ impl Engine {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::identity::{derive, Role};
+    use crate::model::{Config, Profile};
+    use crate::wire::{encode_req, encode_signed, parse_frame, sign_req};
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    /// The reply frame of one request (the last frame for `conn`).
+    fn reply(engine: &mut Engine, conn: ConnId, frame: &str, now: u64) -> String {
+        let handled = engine.handle(conn, frame.as_bytes(), now);
+        handled
+            .frames
+            .into_iter()
+            .rev()
+            .find(|o| o.conn == conn && !o.text.starts_with("{\"res\":[0,"))
+            .expect("a reply")
+            .text
+    }
+
+    #[test]
+    fn api_10_rpc_history_rows_carry_the_request_and_the_reply() {
+        let alice = derive(3, Role::Wallet, 0);
+        let bob = derive(3, Role::Wallet, 1);
+        let mut model = Model::new(Profile::Clearnode052, Config::default());
+        model.fund(&alice.address(), "usdc", &crate::model::amount::dec("10"));
+        let mut engine = Engine::new(model, derive(3, Role::Broker, 0), vec![], 3);
+        let (conn, _) = engine.connect(NOW);
+        engine.model.login(conn, &alice.address(), NOW);
+        // A failed call is recorded too; keys come back sorted, numbers as Go floats.
+        let params = json!({"destination": bob.address(),
+            "allocations": [{"asset": "usdc", "amount": "1000"}], "a<b": 1e21});
+        let req = encode_req(7, "transfer", &params, NOW);
+        let sigs = sign_req(&req, std::slice::from_ref(&alice));
+        let sent = encode_signed(&req, &sigs);
+        let answer = reply(&mut engine, conn, &sent, NOW + 5);
+        // Not in the history group: not recorded.
+        let ping = encode_signed(&encode_req(8, "ping", &json!({}), NOW), &[]);
+        reply(&mut engine, conn, &ping, NOW + 6);
+        let ask = encode_signed(&encode_req(9, "get_rpc_history", &json!({}), NOW), &[]);
+        let history = parse_frame(&reply(&mut engine, conn, &ask, NOW + 7)).unwrap();
+        let rows = history.params["rpc_entries"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let row = &rows[0];
+        assert_eq!(row["id"], 1);
+        assert_eq!(row["sender"], json!(alice.address()));
+        assert_eq!(row["req_id"], 7);
+        assert_eq!(row["method"], "transfer");
+        assert_eq!(
+            row["params"],
+            json!(format!(
+                "{{\"a\\u003cb\":1e+21,\"allocations\":[{{\"amount\":\"1000\",\"asset\":\"usdc\"}}],\"destination\":\"{}\"}}",
+                bob.address()
+            ))
+        );
+        assert_eq!(row["timestamp"], NOW);
+        // SIG-8: v rewritten to 0/1, and the request's signatures again as res_sig.
+        let v = &sigs[0][sigs[0].len() - 2..];
+        let shown = row["req_sig"][0].as_str().unwrap();
+        assert_eq!(&shown[..shown.len() - 2], &sigs[0][..sigs[0].len() - 2]);
+        assert_eq!(
+            &shown[shown.len() - 2..],
+            if v == "1b" { "00" } else { "01" }
+        );
+        assert_eq!(row["res_sig"], row["req_sig"]);
+        // The reply's `res` array, byte for byte.
+        let res_start = answer.find('[').unwrap();
+        let res_end = answer.find(",\"sig\":").unwrap();
+        assert_eq!(row["response"], json!(&answer[res_start..res_end]));
+        assert!(answer.contains("insufficient funds"));
+
+        // A channel operation is refused (not modelled) but recorded, as Clearnode records
+        // every call of the history group; newest first.
+        let chan = encode_req(10, "create_channel", &json!({"chain_id": 1}), NOW + 1);
+        let chan = encode_signed(&chan, &sign_req(&chan, std::slice::from_ref(&alice)));
+        let refused = reply(&mut engine, conn, &chan, NOW + 8);
+        assert!(
+            refused.contains("create_channel is not modelled"),
+            "{refused}"
+        );
+        let ask = encode_signed(&encode_req(11, "get_rpc_history", &json!({}), NOW), &[]);
+        let history = parse_frame(&reply(&mut engine, conn, &ask, NOW + 9)).unwrap();
+        let methods: Vec<&str> = history.params["rpc_entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["method"].as_str().unwrap())
+            .collect();
+        assert_eq!(methods, vec!["create_channel", "transfer"]);
     }
 }

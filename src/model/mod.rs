@@ -8,6 +8,7 @@
 pub mod amount;
 pub mod app_session;
 pub mod auth;
+pub mod books;
 pub mod channel;
 pub mod clock;
 pub mod gojson;
@@ -124,6 +125,10 @@ pub(crate) enum Undo {
         old: Option<Dec>,
     },
     SessionInserted(String),
+    /// A `ledger` row of this step (API-7); its id stays used.
+    EntryLogged,
+    /// A `ledger_transactions` row of this step (API-8); its id stays used.
+    TxLogged,
     SessionFields {
         id: String,
         version: u64,
@@ -150,6 +155,13 @@ pub struct Model {
     pub(crate) session_seq: u64,
     /// Transfer replay cache: keccak(req bytes) → expiry ms (REPLAY-2).
     pub(crate) replay: HashMap<[u8; 32], u64>,
+    /// The rows behind the read methods (API-7, API-8, API-10); kept in `Full` detail only.
+    pub(crate) books: books::Books,
+    /// The wallet whose RPC history the current request goes into, once it passed
+    /// authentication (API-10): set by [`Model::step`], taken by the broker.
+    pub(crate) history_sender: Option<String>,
+    /// The clock of the current step, for the rows it writes.
+    pub(crate) step_now_ms: u64,
     pub(crate) detail: Detail,
     journal: Vec<Undo>,
 }
@@ -168,6 +180,9 @@ impl Model {
             tx_seq: 0,
             session_seq: 0,
             replay: HashMap::new(),
+            books: books::Books::default(),
+            history_sender: None,
+            step_now_ms: 0,
             detail: Detail::Full,
             journal: Vec::new(),
         }
@@ -217,6 +232,8 @@ impl Model {
             out.response = Expected::Err(ErrorSet::one(route::unknown_method(call.method)));
             return out;
         };
+        self.history_sender = None;
+        self.step_now_ms = call.now_ms;
         let caller = if route.public {
             None
         } else {
@@ -228,6 +245,10 @@ impl Model {
                 }
             }
         };
+        if route::in_history(call.method) {
+            // API-10: the history middleware records the call whatever its handler answers.
+            self.history_sender = caller.clone();
+        }
         debug_assert!(self.journal.is_empty());
         let result = self.dispatch(call, caller.as_deref(), &mut out);
         match result {
@@ -277,6 +298,16 @@ impl Model {
                 .get_ledger_balances(call, c())
                 .map(|v| ("get_ledger_balances", v)),
             "get_user_tag" => self.get_user_tag(c()).map(|v| ("get_user_tag", v)),
+            "get_ledger_entries" => self
+                .get_ledger_entries(call)
+                .map(|v| ("get_ledger_entries", v)),
+            "get_ledger_transactions" => self
+                .get_ledger_transactions(call)
+                .map(|v| ("get_ledger_transactions", v)),
+            "get_channels" => self.get_channels(call).map(|v| ("get_channels", v)),
+            "get_rpc_history" => self
+                .get_rpc_history(call, c())
+                .map(|v| ("get_rpc_history", v)),
             "get_session_keys" => self
                 .get_session_keys(call, c())
                 .map(|v| ("get_session_keys", v)),
@@ -312,6 +343,12 @@ impl Model {
                 Undo::SessionInserted(id) => {
                     self.sessions.remove(&id);
                 }
+                Undo::EntryLogged => {
+                    self.books.entries.pop();
+                }
+                Undo::TxLogged => {
+                    self.books.txs.pop();
+                }
                 Undo::SessionFields {
                     id,
                     version,
@@ -342,6 +379,7 @@ impl Model {
         amount: &Dec,
         tag: Option<&str>,
     ) -> Result<(), Stop> {
+        let (raw_account, raw_wallet) = (account, wallet);
         let account = account_key(account);
         let wallet = account_key(wallet);
         let stored = match Ledger::stored_amount(&wallet, asset, amount) {
@@ -356,6 +394,14 @@ impl Model {
             asset: asset.to_string(),
             old,
         });
+        if self.full() {
+            // API-7: the row, named as Clearnode names it (raw strings, not the ledger keys).
+            self.books
+                .entry(raw_account, raw_wallet, asset, &stored, self.step_now_ms);
+            self.journal.push(Undo::EntryLogged);
+        } else {
+            self.books.entry_seq += 1;
+        }
         if let Some(key) = tag {
             if stored.sign() == bigdecimal::num_bigint::Sign::Minus {
                 let old = self.keys.add_spent(key, asset, &(-&stored));
@@ -385,9 +431,29 @@ impl Model {
         self.sessions.insert(s.id.clone(), s);
     }
 
-    /// Uses one `ledger_transactions` id (never returned, even on rollback).
-    pub(crate) fn next_tx_id(&mut self) -> u64 {
+    /// Writes one `ledger_transactions` row (API-8) and returns its id, which is never given
+    /// back, even on rollback. Accounts are named as `NewAccountID` names them (ADDR-2).
+    pub(crate) fn log_tx(
+        &mut self,
+        tx_type: books::TxType,
+        from: &str,
+        to: &str,
+        asset: &str,
+        amount: &Dec,
+    ) -> u64 {
         self.tx_seq += 1;
+        if self.full() {
+            self.books.txs.push(books::TxRow {
+                id: self.tx_seq,
+                tx_type,
+                from_account: ledger::checksummed(from),
+                to_account: ledger::checksummed(to),
+                asset: asset.to_string(),
+                amount: amount.abs(),
+                created_ms: self.step_now_ms,
+            });
+            self.journal.push(Undo::TxLogged);
+        }
         self.tx_seq
     }
 
@@ -403,11 +469,44 @@ impl Model {
         }
         self.ledger.add(&key, &key, asset, &stored);
         *self.funded.entry(asset.to_string()).or_default() += &stored;
+        // The `ledger` row a funding insert is (runbook "Funding"); it is not a step, so it is
+        // dated by the last step's clock.
+        if self.full() {
+            self.books
+                .entry(wallet, wallet, asset, &stored, self.step_now_ms);
+        } else {
+            self.books.entry_seq += 1;
+        }
+    }
+
+    /// The wallet whose RPC history the last request goes into (API-10), if it belongs there:
+    /// the broker records it with the bytes only it knows ([`Model::record_rpc`]).
+    pub fn take_history_sender(&mut self) -> Option<String> {
+        self.history_sender.take()
+    }
+
+    /// Appends a row to the RPC history (API-10); its id is assigned here.
+    pub fn record_rpc(&mut self, row: books::RpcRow) {
+        if self.full() {
+            self.books.record_rpc(row);
+        }
+    }
+
+    /// [`Model::fund`] with the broker's clock, which dates the `ledger` row (API-7).
+    pub fn fund_at(&mut self, wallet: &str, asset: &str, amount: &Dec, now_ms: u64) {
+        self.step_now_ms = now_ms;
+        self.fund(wallet, asset, amount);
     }
 
     /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1/2.
     pub fn add_channel(&mut self, wallet: &str, channel: Channel) {
-        self.channels.add(wallet, channel);
+        self.channels.add_at(wallet, channel, self.step_now_ms);
+    }
+
+    /// [`Model::add_channel`] with the broker's clock, which dates the row (API-4).
+    pub fn add_channel_at(&mut self, wallet: &str, channel: Channel, now_ms: u64) {
+        self.step_now_ms = now_ms;
+        self.add_channel(wallet, channel);
     }
 
     pub fn clear_channels(&mut self, wallet: &str) {

@@ -26,26 +26,37 @@ pub fn route(method: &str) -> Option<Route> {
         "ping" | "get_app_definition" | "get_app_sessions" | "auth_request" | "auth_verify" => {
             r(true, true, false)
         }
-        "get_config"
-        | "get_assets"
-        | "get_channels"
-        | "get_ledger_entries"
-        | "get_ledger_transactions" => r(true, false, false),
-        "get_ledger_balances" | "get_session_keys" | "revoke_session_key" | "get_user_tag" => {
-            r(false, true, false)
-        }
+        "get_channels" | "get_ledger_entries" | "get_ledger_transactions" => r(true, true, false),
+        "get_config" | "get_assets" => r(true, false, false),
+        "get_ledger_balances"
+        | "get_session_keys"
+        | "revoke_session_key"
+        | "get_user_tag"
+        | "get_rpc_history" => r(false, true, false),
         "transfer" | "create_app_session" | "submit_app_state" | "close_app_session" => {
             r(false, true, true)
         }
-        "get_rpc_history" | "create_channel" | "resize_channel" | "close_channel" => {
-            r(false, false, false)
-        }
+        "create_channel" | "resize_channel" | "close_channel" => r(false, false, false),
         // Test mode only; routed but answered `test mode endpoints are disabled` otherwise.
         // Public: the live broker answers it without authentication (QUIRKS-LIVE L-7; AUTH-1
         // listed it apart from both groups).
         "cleanup_session_key_cache" => r(true, false, false),
         _ => return None,
     })
+}
+
+/// Is `method` in Clearnode's history group, whose calls `get_rpc_history` lists (API-10)?
+pub fn in_history(method: &str) -> bool {
+    matches!(
+        method,
+        "create_channel"
+            | "resize_channel"
+            | "close_channel"
+            | "transfer"
+            | "create_app_session"
+            | "submit_app_state"
+            | "close_app_session"
+    )
 }
 
 /// `unknown method: {m}` (AS-GEN-4, WIRE-6).

@@ -86,7 +86,13 @@ impl Model {
                 None,
             )?;
             // an app_withdrawal transaction even for a zero row.
-            self.next_tx_id();
+            self.log_tx(
+                crate::model::books::TxType::AppWithdrawal,
+                &s.id,
+                &row.participant,
+                &row.asset,
+                &row.amount,
+            );
             if !row.amount.is_zero_value() {
                 add_sum(&mut sums, &row.asset, &row.amount);
                 push_unique(&mut paid, &row.participant);

@@ -200,7 +200,13 @@ impl Model {
                 key.as_deref(),
             )?;
             self.record(&id, &row.participant, &row.asset, &row.amount, None)?;
-            self.next_tx_id();
+            self.log_tx(
+                crate::model::books::TxType::AppDeposit,
+                &row.participant,
+                &id,
+                &row.asset,
+                &row.amount,
+            );
             push_unique(&mut funded, &row.participant);
         }
         // AS-CREATE-1 step 5: the insert (AS-ID-3 / Q-31, Q-30, Postgres text rules).

@@ -250,7 +250,13 @@ impl Model {
                 key.as_deref(),
             )?;
             self.record(&s.id, &row.participant, &row.asset, &delta, None)?;
-            self.next_tx_id();
+            self.log_tx(
+                crate::model::books::TxType::AppDeposit,
+                &row.participant,
+                &s.id,
+                &row.asset,
+                &delta,
+            );
             push_unique(&mut changed, &row.participant);
         }
         if changed.is_empty() {
@@ -283,7 +289,13 @@ impl Model {
                 self.record(&row.participant, &row.participant, &row.asset, &delta, None)?;
                 let neg = -&delta;
                 self.record(&s.id, &row.participant, &row.asset, &neg, None)?;
-                self.next_tx_id();
+                self.log_tx(
+                    crate::model::books::TxType::AppWithdrawal,
+                    &s.id,
+                    &row.participant,
+                    &row.asset,
+                    &delta,
+                );
                 push_unique(&mut changed, &row.participant);
             }
         }
