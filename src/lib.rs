@@ -7,6 +7,7 @@
 pub mod broker;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod crypto;
 pub mod engine;
 pub mod fuzzing;
@@ -14,5 +15,7 @@ pub mod gen;
 pub mod model;
 pub mod report;
 pub mod runner;
+pub mod scenario;
 pub mod vectors;
+pub mod verdict;
 pub mod wire;

@@ -3,7 +3,7 @@
 //! handled strictly in order and replies keep that order (TRANS-7); every connection's frames
 //! go through one engine lock, so the model sees one global order of requests.
 
-use crate::client::now_ms;
+use crate::clock::now_ms;
 use crate::engine::{Engine, Out};
 use crate::model::ConnId;
 use futures_util::{SinkExt, StreamExt};

@@ -177,15 +177,14 @@ impl Target {
     }
 
     /// Gives `wallet` a channel in `status` holding `amount`.
-    pub async fn channel(&self, wallet: &str, status: &str, amount: &str) -> Result<(), String> {
+    pub async fn channel(
+        &self,
+        wallet: &str,
+        status: ChannelStatus,
+        amount: &str,
+    ) -> Result<(), String> {
         match &self.channels {
             ChannelHook::Embedded(control) => {
-                let status = match status {
-                    "open" => ChannelStatus::Open,
-                    "challenged" => ChannelStatus::Challenged,
-                    "resizing" => ChannelStatus::Resizing,
-                    other => return Err(format!("unknown channel status {other}")),
-                };
                 let raw_amount = parse_decimal(amount).map_err(|e| format!("{e:?}"))?;
                 control.add_channel(
                     wallet,
@@ -202,7 +201,11 @@ impl Target {
             ChannelHook::Command(template) => {
                 run_command(&fill_template(
                     template,
-                    &[("wallet", wallet), ("status", status), ("amount", amount)],
+                    &[
+                        ("wallet", wallet),
+                        ("status", status.as_str()),
+                        ("amount", amount),
+                    ],
                 ))
                 .await
             }
