@@ -29,7 +29,7 @@ pub trait Progress {
 pub struct Quiet;
 
 impl Progress for Quiet {
-    fn case_done(&mut self, _: usize, _: usize, _: &crate::report::CaseReport) {}
+    fn case_done(&mut self, _: usize, _: usize, _: &CaseReport) {}
 }
 
 /// What to run and where.
