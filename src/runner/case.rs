@@ -109,13 +109,17 @@ impl<'a> Case<'a> {
     }
 
     /// Steps further apart than the filler's tick moved the model's clock (needs-clock): the
-    /// broker's moves by as much; then the shadow takes the broker's time.
+    /// broker's clock is moved so that this step comes exactly as long after the previous one
+    /// as in the vector (the vector's margins around expiry times hold); then the shadow takes
+    /// the broker's time.
     fn move_clock(&mut self, index: usize) {
+        let now = self.target.now_ms();
         if index > 0 {
             let steps = &self.vector.steps;
             let gap = steps[index].at_ms.saturating_sub(steps[index - 1].at_ms);
-            if gap > MAX_STEP_GAP_MS && self.target.advance(gap - MAX_STEP_GAP_MS) {
-                self.observers.clock_offset_ms += gap - MAX_STEP_GAP_MS;
+            let due = self.shadow.now_ms() + gap;
+            if gap > MAX_STEP_GAP_MS && due > now && self.target.advance(due - now) {
+                self.observers.clock_offset_ms += due - now;
             }
         }
         self.shadow.set_now(self.target.now_ms());
