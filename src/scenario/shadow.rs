@@ -4,8 +4,9 @@
 //! compares them with a file, and certify sends them to a live broker: one shadow, no modes.
 //! The caller sets the clock ([`Shadow::set_now`]); identities get the keys the caller gives.
 
-use super::action::VerifySpec;
-use super::action::{offset, Action, Auth, Challenge, RawTemplate, Role, SigSpec, SignKind};
+use super::action::{
+    offset, Action, Auth, Challenge, RawTemplate, Role, SigSpec, SignKind, VerifySpec,
+};
 use super::books::Books;
 use super::expectation::{Expectation, Push, Reply};
 use crate::crypto::eip712::{Allowance, Policy};
@@ -594,5 +595,125 @@ impl Shadow {
                 .unwrap_or_else(|| key.to_string())
         };
         Books::of(&Snapshot::of(&self.engine.model), name_of)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::amount::dec;
+
+    const NOW_MS: u64 = 1_700_000_000_000;
+
+    fn shadow_with_a() -> Shadow {
+        let mut shadow = Shadow::new(Profile::Clearnode052, NOW_MS);
+        shadow.declare("A", Role::Wallet, vector_key("A"));
+        shadow.declare("A.sk", Role::SessionKey, vector_key("A.sk"));
+        shadow
+    }
+
+    fn root_auth() -> Auth {
+        Auth {
+            wallet: "A".into(),
+            session_key: "A.sk".into(),
+            application: "clearnode".into(),
+            scope: "console".into(),
+            expires_in_s: 3600,
+            allowances: vec![],
+        }
+    }
+
+    #[test]
+    fn a_handshake_answers_the_challenge_of_whichever_broker_issued_it() {
+        let mut shadow = shadow_with_a();
+        let planned = shadow.connect("c", Some(&root_auth())).unwrap().unwrap();
+        assert!(
+            matches!(&planned.expect.reply, Reply::Ok { method, .. } if method == "auth_verify"),
+            "{:?}",
+            planned.expect.reply
+        );
+        let Outgoing::Handshake {
+            request, verify, ..
+        } = &planned.outgoing
+        else {
+            panic!("{:?}", planned.outgoing)
+        };
+        assert_eq!(parse_frame(request).unwrap().method, "auth_request");
+        // A live broker's own challenge goes into the frame, signed over its Policy.
+        let frame = parse_frame(&verify.text("1b4e28ba-2fa1-11d2-883f-0016d3cca427")).unwrap();
+        assert_eq!(
+            frame.params["challenge"],
+            "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+        );
+        let policy = policy_of(&verify.params, "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+        let signer = crate::crypto::Signature::from_hex(&frame.sig[0])
+            .and_then(|s| s.recover(&policy.digest().unwrap()))
+            .unwrap();
+        assert_eq!(signer, shadow.address("A").unwrap());
+    }
+
+    #[test]
+    fn a_plan_names_what_the_case_never_set_up() {
+        let mut shadow = shadow_with_a();
+        shadow.connect("c", None).unwrap();
+        let verify = VerifySpec {
+            signer: Some("A".into()),
+            policy_conn: None,
+            challenge: Challenge::Issued,
+            sign: SignKind::Policy,
+        };
+        let unanswered = Action::AuthVerify {
+            conn: "c".into(),
+            spec: verify,
+        };
+        assert_eq!(
+            shadow.plan(&unanswered).unwrap_err(),
+            PlanError::NoChallenge("c".into())
+        );
+        let channel = Action::Channel {
+            wallet: "A".into(),
+            status: ChannelStatus::Open,
+            amount: dec("1"),
+        };
+        let planned = shadow.plan(&channel).unwrap();
+        assert_eq!(planned.expect.reply, Reply::None);
+        let resend = RawTemplate {
+            req: String::new(),
+            ts_offset_ms: 0,
+            sig: vec![],
+            resend_step: Some(1),
+        };
+        let resend = Action::Template {
+            conn: "c".into(),
+            template: resend,
+        };
+        // Step 1 is the channel hook: it sent no frame.
+        assert_eq!(
+            shadow.plan(&resend).unwrap_err(),
+            PlanError::NothingToResend(1)
+        );
+        let elsewhere = Action::Raw {
+            conn: "d".into(),
+            text: String::new(),
+        };
+        assert_eq!(
+            shadow.plan(&elsewhere).unwrap_err(),
+            PlanError::NoConnection("d".into())
+        );
+    }
+
+    #[test]
+    fn an_empty_frame_expects_no_reply_and_books_by_name() {
+        let mut shadow = shadow_with_a();
+        shadow.fund("A", "usdc", &dec("5")).unwrap();
+        shadow.connect("c", None).unwrap();
+        let planned = shadow
+            .plan(&Action::Raw {
+                conn: "c".into(),
+                text: String::new(),
+            })
+            .unwrap();
+        assert_eq!(planned.expect.reply, Reply::None);
+        assert_eq!(planned.expect.books.unified["A"]["usdc"], dec("5"));
     }
 }

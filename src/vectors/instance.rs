@@ -157,3 +157,89 @@ fn params_text(wire: &str) -> Option<String> {
     let elements = array_elements(req)?;
     Some(elements.get(2)?.get().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::identity::run_key;
+    use crate::vectors::build::{create, definition, row, submit_v04};
+    use crate::vectors::{fill, Case};
+    use std::collections::HashMap;
+
+    /// A and B open a session and submit to it: the two steps name both identities and the
+    /// session id they determine.
+    fn two_steps() -> Vector {
+        fill(&Case::new("t/rename", "").script(|r| {
+            let a = r.participant("A");
+            let b = r.participant("B");
+            r.fund("A", "usdc", "10");
+            let d = definition("app", "NitroRPC/0.4", &[&a, &b], &[50, 50], 100, 1);
+            let sid = session_id(&d);
+            r.request(
+                "A",
+                "create_app_session",
+                create(d, vec![row(&a, "usdc", "1")], None),
+                &["A", "B"],
+            );
+            let rows = vec![row(&a, "usdc", "0"), row(&b, "usdc", "1")];
+            r.request(
+                "A",
+                "submit_app_state",
+                submit_v04(&sid, "operate", 2, rows),
+                &["A", "B"],
+            );
+        }))
+    }
+
+    fn params(action: Action) -> Value {
+        match action {
+            Action::Request { params, .. } => params,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_renamed_case_names_its_new_identities_and_the_session_they_determine() {
+        let vector = two_steps();
+        let fresh: HashMap<String, String> = vector
+            .setup
+            .identities
+            .iter()
+            .map(|i| (i.name.clone(), run_key(7, &vector.id, &i.name).address()))
+            .collect();
+        let mut instance = Instance::renamed(&vector, |name| fresh.get(name).cloned());
+        let created = params(instance.action(&vector, &vector.steps[0]).unwrap());
+        let submitted = params(instance.action(&vector, &vector.steps[1]).unwrap());
+        assert_eq!(
+            created["definition"]["participants"],
+            serde_json::json!([fresh["A"], fresh["B"]])
+        );
+        assert_eq!(
+            submitted["app_session_id"].as_str().unwrap(),
+            session_id(&created["definition"])
+        );
+        let text = submitted.to_string().to_ascii_lowercase();
+        for identity in &vector.setup.identities {
+            let old = identity.address.to_ascii_lowercase();
+            assert!(
+                !text.contains(&old[2..]),
+                "{} is still named",
+                identity.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_file_replayer_renames_nothing() {
+        let vector = two_steps();
+        let mut instance = Instance::exact();
+        let FileAction::Request { wire, .. } = &vector.steps[1].action else {
+            panic!("a request")
+        };
+        let filed = crate::wire::parse_frame(wire).unwrap().params;
+        assert_eq!(
+            params(instance.action(&vector, &vector.steps[1]).unwrap()),
+            filed
+        );
+    }
+}
