@@ -17,6 +17,8 @@ mod fuzz_corpus;
 mod kat;
 #[path = "suite/matrix.rs"]
 mod matrix;
+#[path = "suite/layering.rs"]
+mod layering;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/report_run.rs"]

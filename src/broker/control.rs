@@ -114,13 +114,12 @@ fn params<T: serde::de::DeserializeOwned>(method: &str, value: Value) -> Result<
     serde_json::from_value(value).map_err(|e| format!("{method}: bad params: {e}"))
 }
 
+/// A hook gives live channels only: a closed one is no channel to the guards (AS-CHAN-1/2).
 fn channel_status(text: &str) -> Result<ChannelStatus, String> {
-    match text {
-        "open" => Ok(ChannelStatus::Open),
-        "resizing" => Ok(ChannelStatus::Resizing),
-        "challenged" => Ok(ChannelStatus::Challenged),
-        other => Err(format!(
-            "channel: unknown status {other:?} (open, resizing, challenged)"
+    match ChannelStatus::parse(text) {
+        Some(status) if status != ChannelStatus::Closed => Ok(status),
+        _ => Err(format!(
+            "channel: unknown status {text:?} (open, resizing, challenged)"
         )),
     }
 }
@@ -448,8 +447,12 @@ impl BrokerControl {
         }
     }
 
-    pub async fn channel(&self, wallet: &str, status: &str, amount: &str) -> Result<(), String> {
-        let status = channel_status(status)?;
+    pub async fn channel(
+        &self,
+        wallet: &str,
+        status: ChannelStatus,
+        amount: &str,
+    ) -> Result<(), String> {
         parse_decimal(amount).map_err(|e| format!("amount {amount}: {e:?}"))?;
         match self {
             BrokerControl::InProcess(c) => {

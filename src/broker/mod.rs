@@ -15,7 +15,7 @@ pub mod control;
 
 pub use control::{BrokerControl, ClockState, ControlInfo, RemoteControl};
 
-use crate::client::now_ms;
+use crate::clock::now_ms;
 use crate::engine::{Engine, Out};
 use crate::model::{ConnId, Dec};
 use futures_util::{SinkExt, StreamExt};

@@ -3,10 +3,10 @@
 //! `--all-faults`, the harness self-test: the kill rate over the embedded broker's seeded bugs.
 
 use super::{CliError, EXIT_FINDINGS, EXIT_OK};
+use crate::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::client::{Connection, Limits};
 use crate::crypto::SecretKey;
 use crate::engine::Fault;
-use crate::gen::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::gen::GenConfig;
 use crate::model::Profile;
 use crate::runner::{funder::Funder, Funding, Target};

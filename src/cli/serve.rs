@@ -4,8 +4,8 @@ use super::{CliError, EXIT_OK};
 use crate::broker;
 use crate::crypto::identity::{derive, Role};
 use crate::crypto::{checksum, SecretKey};
-use crate::engine::{Asset, Engine};
-use crate::model::{amount::parse_decimal, Config, Model, Profile};
+use crate::engine::Engine;
+use crate::model::{amount::parse_decimal, Profile};
 use clap::Args;
 use std::io::Write;
 
@@ -93,27 +93,12 @@ pub fn build_engine(
     broker_key: SecretKey,
     seed: u64,
 ) -> Engine {
-    let mut model = Model::new(
-        profile,
-        Config {
-            assets: assets.to_vec(),
-            ..Config::default()
-        },
-    );
+    let mut engine = Engine::serving(profile, assets, broker_key, seed);
     for f in funding {
         let amount = parse_decimal(&f.amount).expect("validated by parse_funding");
-        model.fund_at(&f.wallet, &f.asset, &amount, crate::client::now_ms());
+        engine.model.fund_at(&f.wallet, &f.asset, &amount, crate::clock::now_ms());
     }
-    let assets = assets
-        .iter()
-        .map(|symbol| Asset {
-            symbol: symbol.clone(),
-            token: "0x0000000000000000000000000000000000000000".to_string(),
-            chain_id: 0,
-            decimals: 6,
-        })
-        .collect();
-    Engine::new(model, broker_key, assets, seed)
+    engine
 }
 
 pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {

@@ -203,9 +203,4 @@ impl Connection {
 }
 
 /// Milliseconds since the Unix epoch (request timestamps of live runs).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use crate::clock::now_ms;

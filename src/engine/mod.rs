@@ -11,7 +11,9 @@ pub use encode::{encode_value, response_array, response_frame, signed_frame};
 pub use fault::Fault;
 
 use crate::crypto::{keccak256, SecretKey, Signature};
-use crate::model::{AuthInputs, Call, ConnId, Expected, Model, Notification, Outcome, Recipient};
+use crate::model::{
+    AuthInputs, Call, Config, ConnId, Expected, Model, Notification, Outcome, Profile, Recipient,
+};
 use crate::wire::inbound::{decode, Inbound, InboundRequest};
 use serde_json::{json, Value};
 
@@ -22,6 +24,19 @@ pub struct Asset {
     pub token: String,
     pub chain_id: u64,
     pub decimals: u8,
+}
+
+impl Asset {
+    /// A test asset as the reference broker announces it: no token contract, chain 0, six
+    /// decimals like usdc.
+    pub fn test(symbol: &str) -> Self {
+        Asset {
+            symbol: symbol.to_string(),
+            token: "0x0000000000000000000000000000000000000000".to_string(),
+            chain_id: 0,
+            decimals: 6,
+        }
+    }
 }
 
 /// A frame for one connection.
@@ -68,6 +83,32 @@ impl Engine {
             challenges_issued: 0,
             fault: None,
         }
+    }
+
+    /// The reference broker of vectors, certify and fuzzing: the model of `profile` with the
+    /// default config (usdc enabled), announcing usdc.
+    pub fn reference(profile: Profile, broker_key: SecretKey, challenge_seed: u64) -> Self {
+        Self::serving(profile, &["usdc".to_string()], broker_key, challenge_seed)
+    }
+
+    /// A reference broker that enables and announces `assets` (test assets, see [`Asset::test`]).
+    pub fn serving(
+        profile: Profile,
+        assets: &[String],
+        broker_key: SecretKey,
+        challenge_seed: u64,
+    ) -> Self {
+        let config = Config {
+            assets: assets.to_vec(),
+            ..Config::default()
+        };
+        let announced = assets.iter().map(|a| Asset::test(a)).collect();
+        Self::new(
+            Model::new(profile, config),
+            broker_key,
+            announced,
+            challenge_seed,
+        )
     }
 
     /// Makes this broker carry a seeded bug (for proving the harness catches it).

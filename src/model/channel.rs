@@ -16,6 +16,18 @@ pub enum ChannelStatus {
 }
 
 impl ChannelStatus {
+    pub const ALL: [ChannelStatus; 4] = [
+        ChannelStatus::Open,
+        ChannelStatus::Resizing,
+        ChannelStatus::Challenged,
+        ChannelStatus::Closed,
+    ];
+
+    /// The status named `text` (the names of `as_str`), the one mapping from text.
+    pub fn parse(text: &str) -> Option<ChannelStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelStatus::Open => "open",

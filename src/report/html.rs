@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::data::{CaseReport, Class, Finding, RunReport, StepReport};
+use super::data::{CaseReport, Class, Direction, Finding, RunReport, StepReport};
 use super::escape::html as e;
 use super::view::{self, seconds, Tally, COLUMNS};
 
@@ -309,18 +309,16 @@ fn step_block(doc: &mut String, step: &StepReport) {
     if !step.wire.is_empty() {
         doc.push_str("<table class=\"wire\">\n");
         for line in &step.wire {
-            // `>` is what the harness sent, `<` what the broker sent.
-            let dir = match line.dir.as_str() {
-                ">" => "sent",
-                "<" => "recv",
-                _ => "other",
+            let dir = match line.dir {
+                Direction::Sent => "sent",
+                Direction::Received => "recv",
             };
             let _ = writeln!(
                 doc,
                 "<tr class=\"{dir}\"><td class=\"conn\">{}</td><td class=\"dir\">{}</td>\
                  <td class=\"text\">{}</td></tr>",
                 e(&line.conn),
-                e(&line.dir),
+                line.dir.arrow(),
                 e(&line.text)
             );
         }
@@ -452,7 +450,7 @@ openTarget();
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::data::{Summary, WireLine};
+    use crate::report::data::{Direction, Summary, WireLine};
 
     const HOSTILE: &str =
         "<script>alert(document.cookie)</script> ]]> <img src=https://evil.test/x>";
@@ -480,7 +478,7 @@ mod tests {
                     received: Some(HOSTILE.into()),
                 }],
                 wire: vec![WireLine {
-                    dir: "<".into(),
+                    dir: Direction::Received,
                     conn: "A".into(),
                     text: HOSTILE.into(),
                 }],

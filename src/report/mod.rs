@@ -15,7 +15,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-pub use data::{CaseReport, Class, Finding, RunReport, StepReport, Summary, WireLine};
+pub use data::{CaseReport, Class, Direction, Finding, RunReport, StepReport, Summary, WireLine};
 pub use view::reproduce_command;
 
 /// The files `write_all` creates, in the order it writes them.

@@ -2,7 +2,7 @@
 //! id). A case that ends so becomes XFAIL; one that passes becomes XPASS, which fails the run
 //! (the list is stale) — connectrpc conformance's `--known-failing`.
 
-use crate::report::{CaseReport, Class};
+use crate::verdict::{CaseReport, Class};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

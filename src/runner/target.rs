@@ -3,6 +3,7 @@
 
 use crate::broker::{BrokerControl, RemoteControl};
 use crate::client::Limits;
+use crate::model::ChannelStatus;
 use std::time::Duration;
 
 /// How test wallets get unified balances.
@@ -210,13 +211,22 @@ impl Target {
     }
 
     /// Gives `wallet` a channel in `status` holding `amount`.
-    pub async fn channel(&self, wallet: &str, status: &str, amount: &str) -> Result<(), String> {
+    pub async fn channel(
+        &self,
+        wallet: &str,
+        status: ChannelStatus,
+        amount: &str,
+    ) -> Result<(), String> {
         match &self.channels {
             ChannelHook::Embedded(control) => control.channel(wallet, status, amount).await,
             ChannelHook::Command(template) => {
                 run_command(&fill_template(
                     template,
-                    &[("wallet", wallet), ("status", status), ("amount", amount)],
+                    &[
+                        ("wallet", wallet),
+                        ("status", status.as_str()),
+                        ("amount", amount),
+                    ],
                 ))
                 .await
             }

@@ -4,9 +4,9 @@
 //! regression vectors checked in under `vectors/regressions/` (`<fault>-<seed>.json`).
 
 use crate::util::repo_path;
+use nitrocert::campaign::{self, CampaignConfig};
 use nitrocert::client::Limits;
 use nitrocert::engine::Fault;
-use nitrocert::gen::campaign::{self, CampaignConfig};
 use nitrocert::gen::GenConfig;
 use nitrocert::model::Profile;
 use nitrocert::report::Class;

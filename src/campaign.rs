@@ -1,5 +1,5 @@
-//! A fuzz campaign against a target (the one `gen` module above the runner): generated
-//! sequences are filled into vectors and replayed with [`runner::case::run`], which diffs every
+//! A fuzz campaign against a target, above the runner: generated sequences ([`crate::gen`])
+//! are filled into vectors and replayed with [`crate::runner::case::run`], which diffs every
 //! reply, push and balance against the model and checks the invariants after every step. The
 //! first case that is not PASS or INFORMATIONAL is a finding: it is shrunk against the same
 //! target and written as a regression vector that replays with no generator and no seed.
@@ -7,18 +7,17 @@
 //! Everything is a function of the seed: sequence *i* of seed *s* is the same sequence, with the
 //! same fresh keys and the same vector, on every run (live timestamps aside).
 
-use super::op::GenConfig;
-use super::script::{case, generate, play, Played, Script};
-use super::shrink::shrink;
-use super::{bytes_for, seeded_bytes};
 use crate::broker::{self, BrokerHandle};
 use crate::client::Limits;
 use crate::crypto::identity::{derive, Role};
-use crate::engine::{Asset, Engine, Fault};
-use crate::model::{Config, Model, Profile};
-use crate::report::{CaseReport, Class};
+use crate::engine::{Engine, Fault};
+use crate::gen::script::{generate, play, to_vector, Played, Script};
+use crate::gen::shrink::shrink;
+use crate::gen::{bytes_for, seeded_bytes, GenConfig};
+use crate::model::Profile;
 use crate::runner::{case as runner_case, Target};
-use crate::vectors::{self, fill, Vector};
+use crate::vectors::{self, Vector};
+use crate::verdict::{CaseReport, Class};
 use arbitrary::Unstructured;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -96,15 +95,6 @@ pub fn first_finding(report: &CaseReport) -> Option<(usize, Class, String, Strin
         f.map(|f| f.what.clone()).unwrap_or_default(),
         f.map(|f| f.message.clone()).unwrap_or_default(),
     ))
-}
-
-fn requests(played: &[Played]) -> Vec<super::Request> {
-    played.iter().map(|p| p.request.clone()).collect()
-}
-
-/// Fills a played script into a vector with id `id`.
-pub fn to_vector(id: &str, description: &str, script: &Script, played: &[Played]) -> Vector {
-    fill(&case(id, description, &script.setup, requests(played)))
 }
 
 /// What a failure is, for shrinking: candidates must fail the same way (a timeout, or another
@@ -345,20 +335,7 @@ pub async fn spawn_embedded(
     seed: u64,
     limits: Limits,
 ) -> std::io::Result<(Target, BrokerHandle)> {
-    let model = Model::new(
-        profile,
-        Config {
-            assets: vec!["usdc".to_string()],
-            ..Config::default()
-        },
-    );
-    let assets = vec![Asset {
-        symbol: "usdc".into(),
-        token: "0x0000000000000000000000000000000000000000".into(),
-        chain_id: 0,
-        decimals: 6,
-    }];
-    let engine = Engine::new(model, derive(seed, Role::Broker, 0), assets, seed).with_fault(fault);
+    let engine = Engine::reference(profile, derive(seed, Role::Broker, 0), seed).with_fault(fault);
     let handle = broker::spawn(engine, "127.0.0.1:0".parse().expect("an address")).await?;
     let name = match fault {
         Some(f) => format!("embedded-fault-{}", f.name()),
