@@ -9,7 +9,7 @@ use crate::vectors::coverage::{V02, V04};
 use crate::vectors::format::{ExpectOrSame, Response, SigSpec};
 use crate::vectors::recorder::{identity_key, Recorder};
 use crate::vectors::Case;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Both protocol versions, in a stable order.
 pub const PROTOCOLS: [&str; 2] = [V02, V04];
@@ -96,82 +96,74 @@ pub fn operate(protocol: &str, sid: &str, version: u64, rows: Vec<Value>) -> Val
 
 // ----- checks ---------------------------------------------------------------------------------
 
+/// Both participants of the usual session sign.
+pub const A_AND_B: &[&str] = &["A", "B"];
+
+/// What the digests say the last step answers; checked under the clearnode profile only (the
+/// spec profile is checked by [`want_spec_reject`]).
+#[derive(Debug, Clone)]
+pub enum Want {
+    Ok,
+    /// Success with these members in the result.
+    OkWith(Map<String, Value>),
+    /// An error whose text is one of these (Q-10: Clearnode picks one); the model's
+    /// alternatives must be exactly these.
+    OneOf(Vec<String>),
+    /// An error whose text starts with this.
+    Prefix(String),
+    /// No reply at all (an empty frame).
+    NoReply,
+}
+
 /// The last step's expected response under the recorder's profile.
 fn last_response(r: &Recorder) -> Response {
-    let step = r.steps.last().expect("a step was recorded");
+    let step = r.last_step().expect("a step was recorded");
     match step.expect.get(r.profile.name()) {
         Some(ExpectOrSame::Expect(e)) => e.response.clone(),
         other => panic!("no expectation for {}: {other:?}", r.profile),
     }
 }
 
-/// Under the clearnode profile, the last step must have succeeded.
-pub fn want_ok(r: &Recorder) {
+/// Under the clearnode profile, the model's answer to the last step must be `want`.
+pub fn check(r: &Recorder, want: &Want) {
     if r.profile != Profile::Clearnode052 {
         return;
     }
-    match last_response(r) {
-        Response::Ok { .. } => {}
-        other => panic!(
-            "step {} expected success, model says {other:?}",
-            r.steps.len()
-        ),
-    }
-}
-
-/// Under the clearnode profile, the last step must fail with exactly `text` (the digest's
-/// string), and the model must not allow any other text.
-pub fn want_err(r: &Recorder, text: &str) {
-    want_one_of(r, &[text]);
-}
-
-/// Under the clearnode profile, the last step must fail with one of `texts`, and the
-/// model's alternatives must be exactly these.
-pub fn want_one_of(r: &Recorder, texts: &[&str]) {
-    if r.profile != Profile::Clearnode052 {
-        return;
-    }
-    match last_response(r) {
-        Response::Error { one_of, .. } => {
-            let mut got: Vec<&str> = one_of.iter().map(String::as_str).collect();
-            let mut want = texts.to_vec();
+    let got = last_response(r);
+    let fits = match (want, &got) {
+        (Want::Ok, Response::Ok { .. }) | (Want::NoReply, Response::None) => true,
+        (Want::OkWith(members), Response::Ok { result, .. }) => {
+            members.iter().all(|(k, v)| result.get(k) == Some(v))
+        }
+        (Want::OneOf(texts), Response::Error { one_of, .. }) => {
+            let mut got: Vec<&String> = one_of.iter().collect();
+            let mut want: Vec<&String> = texts.iter().collect();
             got.sort_unstable();
             want.sort_unstable();
-            assert_eq!(
-                got,
-                want,
-                "step {}: model error texts differ from the digest",
-                r.steps.len()
-            );
+            got == want
         }
-        other => panic!(
-            "step {} expected {texts:?}, model says {other:?}",
-            r.steps.len()
-        ),
-    }
+        (
+            Want::Prefix(prefix),
+            Response::Error {
+                one_of, prefixes, ..
+            },
+        ) => one_of
+            .iter()
+            .chain(prefixes)
+            .any(|t| t.starts_with(prefix.as_str())),
+        _ => false,
+    };
+    assert!(fits, "the digests say {want:?}, the model says {got:?}");
 }
 
-/// Under the clearnode profile, the last step must fail with a text starting with `prefix`.
-pub fn want_err_prefix(r: &Recorder, prefix: &str) {
-    if r.profile != Profile::Clearnode052 {
-        return;
-    }
-    match last_response(r) {
-        Response::Error {
-            one_of, prefixes, ..
-        } => assert!(
-            one_of
-                .iter()
-                .chain(prefixes.iter())
-                .any(|t| t.starts_with(prefix)),
-            "step {}: {one_of:?} / {prefixes:?} do not start with {prefix:?}",
-            r.steps.len()
-        ),
-        other => panic!(
-            "step {} expected {prefix:?}…, model says {other:?}",
-            r.steps.len()
-        ),
-    }
+/// The last step must have succeeded (clearnode profile).
+pub fn want_ok(r: &Recorder) {
+    check(r, &Want::Ok);
+}
+
+/// The last step must fail with exactly `text`, the digest's string (clearnode profile).
+pub fn want_err(r: &Recorder, text: &str) {
+    check(r, &Want::OneOf(vec![text.to_string()]));
 }
 
 /// Under the spec profile, the last step must be rejected (a SPEC-* rejection or any error).
@@ -181,17 +173,8 @@ pub fn want_spec_reject(r: &Recorder) {
     }
     assert!(
         matches!(last_response(r), Response::Error { .. }),
-        "step {}: the spec profile accepts it",
-        r.steps.len()
+        "the spec profile accepts it"
     );
-}
-
-/// Under the clearnode profile, the last step produced no reply (an empty frame).
-pub fn want_no_reply(r: &Recorder) {
-    if r.profile != Profile::Clearnode052 {
-        return;
-    }
-    assert_eq!(last_response(r), Response::None, "step {}", r.steps.len());
 }
 
 // ----- raw frames -----------------------------------------------------------------------------
@@ -238,6 +221,29 @@ pub fn signers(signers: &[&str]) -> Vec<SigSpec> {
         .collect()
 }
 
+/// `name`'s signature over the req.
+pub fn signer(name: &str) -> SigSpec {
+    SigSpec::Signer {
+        name: name.to_string(),
+    }
+}
+
+/// Sends `method(params)` on A's connection as a hand-built frame with request id `id`, its
+/// `sig` entries made by `sigs` from the exact req text; returns that text.
+pub fn frame(
+    r: &mut Recorder,
+    id: u64,
+    method: &str,
+    params: &Value,
+    sigs: impl FnOnce(&str) -> Vec<SigSpec>,
+) -> String {
+    let text = serde_json::to_string(params).expect("json");
+    let req = req_text(r, id, method, &text, 0);
+    let sigs = sigs(&req);
+    r.raw_request("A", &req, 0, sigs);
+    req
+}
+
 /// A template signature entry fixed to `hex` (a malformed signature).
 pub fn literal(hex: &str) -> SigSpec {
     SigSpec::Literal {
@@ -275,4 +281,18 @@ pub fn last_result(r: &Recorder) -> Value {
 /// A 66-character id no session has.
 pub fn unknown_session_id() -> String {
     format!("0x{}", "ab".repeat(32))
+}
+
+// TRANSITION shims
+pub fn want_one_of(r: &Recorder, texts: &[&str]) {
+    check(
+        r,
+        &Want::OneOf(texts.iter().map(|t| t.to_string()).collect()),
+    );
+}
+pub fn want_err_prefix(r: &Recorder, prefix: &str) {
+    check(r, &Want::Prefix(prefix.to_string()));
+}
+pub fn want_no_reply(r: &Recorder) {
+    check(r, &Want::NoReply);
 }
