@@ -1,36 +1,25 @@
 //! Shared pieces of the catalogue: the usual two-party setup, protocol variants, hand-built
-//! (raw) frames for inputs the request builder cannot express, and in-script checks of the
-//! model's answer against the digests' exact strings (the catalogue is a second reading of the
-//! spec, not a copy of the model).
+//! frames for inputs the request builder cannot express, and in-script checks of the model's
+//! answer against the digests' exact strings (the catalogue is a second reading of the spec,
+//! not a copy of the model).
 
 use crate::model::Profile;
 use crate::vectors::build::{create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::{V02, V04};
 use crate::vectors::format::{ExpectOrSame, Response, SigSpec};
-use crate::vectors::recorder::{identity_key, Recorder};
+use crate::vectors::recorder::Recorder;
 use crate::vectors::Case;
 use serde_json::{Map, Value};
 
-/// Both protocol versions, in a stable order.
-pub const PROTOCOLS: [&str; 2] = [V02, V04];
-
-/// The short tag of a protocol for case ids: `v02` or `v04`.
-pub fn tag(protocol: &str) -> &'static str {
-    if protocol == V02 {
-        "v02"
-    } else {
-        "v04"
-    }
-}
-
-/// One case per protocol, ids suffixed `-v02` / `-v04`.
+/// One case per protocol.
 pub fn per_protocol(make: impl Fn(&'static str) -> Case) -> Vec<Case> {
-    PROTOCOLS.iter().map(|p| make(p)).collect()
+    [V02, V04].into_iter().map(make).collect()
 }
 
 /// `<area>/<name>-<v02|v04>`.
 pub fn vid(area: &str, name: &str, protocol: &str) -> String {
-    format!("{area}/{name}-{}", tag(protocol))
+    let tag = if protocol == V02 { "v02" } else { "v04" };
+    format!("{area}/{name}-{tag}")
 }
 
 /// A and B, each with an authenticated connection (root session key) and 1000 usdc.
@@ -47,7 +36,6 @@ pub struct Open {
     pub a: String,
     pub b: String,
     pub sid: String,
-    pub def: Value,
 }
 
 impl Open {
@@ -61,26 +49,18 @@ impl Open {
 /// with A `x` and B `y` usdc, signed by A and B. The create must succeed.
 pub fn open(r: &mut Recorder, protocol: &str, x: &str, y: &str) -> Open {
     let (a, b) = pair(r);
-    open_with(r, protocol, a, b, &[50, 50], 100, x, y)
-}
-
-/// A session between existing participants A and B with the given weights and quorum.
-#[allow(clippy::too_many_arguments)]
-pub fn open_with(
-    r: &mut Recorder,
-    protocol: &str,
-    a: String,
-    b: String,
-    weights: &[i64],
-    quorum: u64,
-    x: &str,
-    y: &str,
-) -> Open {
-    let def = definition("app", protocol, &[&a, &b], weights, quorum, 1);
-    let sid = session_id(&def);
-    let s = Open { a, b, sid, def };
-    let params = create(s.def.clone(), s.rows(x, y), None);
-    r.request("A", "create_app_session", params, &["A", "B"]);
+    let def = definition("app", protocol, &[&a, &b], &[50, 50], 100, 1);
+    let s = Open {
+        sid: session_id(&def),
+        a,
+        b,
+    };
+    r.request(
+        "A",
+        "create_app_session",
+        create(def, s.rows(x, y), None),
+        A_AND_B,
+    );
     want_ok(r);
     s
 }
@@ -177,12 +157,15 @@ pub fn want_spec_reject(r: &Recorder) {
     );
 }
 
-// ----- raw frames -----------------------------------------------------------------------------
-
-/// The recorder's clock: the broker time of the next step.
-pub fn now_ms(r: &Recorder) -> u64 {
-    r.now_ms()
+/// The `result` of the last successful step.
+pub fn last_result(r: &Recorder) -> Value {
+    match last_response(r) {
+        Response::Ok { result, .. } => result,
+        other => panic!("the last step did not succeed: {other:?}"),
+    }
 }
+
+// ----- hand-built frames ----------------------------------------------------------------------
 
 /// A `req` array text `[id,"method",<params_text>,ts]` with `ts` = the clock of the next step
 /// plus `ts_offset_ms`, so a private method passes the timestamp window.
@@ -193,39 +176,8 @@ pub fn req_text(
     params_text: &str,
     ts_offset_ms: i64,
 ) -> String {
-    let ts = (now_ms(r) as i64 + ts_offset_ms) as u64;
+    let ts = (r.now_ms() as i64 + ts_offset_ms) as u64;
     format!("[{id},\"{method}\",{params_text},{ts}]")
-}
-
-/// Signatures of `signers` (identity names) over exactly `req`, as hex strings.
-pub fn sign(req: &str, signers: &[&str]) -> Vec<String> {
-    let keys: Vec<_> = signers.iter().map(|s| identity_key(s)).collect();
-    crate::wire::sign_req(req, &keys)
-}
-
-/// `params` as compact JSON with the string `"@N@"` replaced by the literal JSON text `n`
-/// (numbers the builder cannot write as such: `1e3`, `123456789012345678901`, `1e400`).
-pub fn splice(params: &Value, literal: &str) -> String {
-    let text = serde_json::to_string(params).expect("serializable");
-    assert!(text.contains("\"@N@\""), "no @N@ placeholder in {text}");
-    text.replace("\"@N@\"", literal)
-}
-
-/// Template signatures of `signers` (identity names) over the req, in order.
-pub fn signers(signers: &[&str]) -> Vec<SigSpec> {
-    signers
-        .iter()
-        .map(|s| SigSpec::Signer {
-            name: s.to_string(),
-        })
-        .collect()
-}
-
-/// `name`'s signature over the req.
-pub fn signer(name: &str) -> SigSpec {
-    SigSpec::Signer {
-        name: name.to_string(),
-    }
 }
 
 /// Sends `method(params)` on A's connection as a hand-built frame with request id `id`, its
@@ -244,6 +196,21 @@ pub fn frame(
     req
 }
 
+/// `params` as compact JSON with the string `"@N@"` replaced by the literal JSON text `n`
+/// (numbers the builder cannot write as such: `1e3`, `123456789012345678901`, `1e400`).
+pub fn splice(params: &Value, literal: &str) -> String {
+    let text = serde_json::to_string(params).expect("serializable");
+    assert!(text.contains("\"@N@\""), "no @N@ placeholder in {text}");
+    text.replace("\"@N@\"", literal)
+}
+
+/// `name`'s signature over the req.
+pub fn signer(name: &str) -> SigSpec {
+    SigSpec::Signer {
+        name: name.to_string(),
+    }
+}
+
 /// A template signature entry fixed to `hex` (a malformed signature).
 pub fn literal(hex: &str) -> SigSpec {
     SigSpec::Literal {
@@ -257,42 +224,4 @@ pub fn over_other(name: &str, bytes: &str) -> SigSpec {
         name: name.to_string(),
         bytes: bytes.to_string(),
     }
-}
-
-/// A raw, correctly signed private request whose params text is given verbatim.
-pub fn signed_raw(r: &mut Recorder, conn: &str, method: &str, params_text: &str, names: &[&str]) {
-    let req = req_text(r, 900 + r.steps.len() as u64, method, params_text, 0);
-    r.raw_request(conn, &req, 0, signers(names));
-}
-
-/// The index of the last step (to resend its frame with [`Recorder::resend`]).
-pub fn last_step_index(r: &Recorder) -> usize {
-    r.steps.len().checked_sub(1).expect("a step was recorded")
-}
-
-/// The `result` of the last successful step.
-pub fn last_result(r: &Recorder) -> Value {
-    match last_response(r) {
-        Response::Ok { result, .. } => result,
-        other => panic!("step {} did not succeed: {other:?}", r.steps.len()),
-    }
-}
-
-/// A 66-character id no session has.
-pub fn unknown_session_id() -> String {
-    format!("0x{}", "ab".repeat(32))
-}
-
-// TRANSITION shims
-pub fn want_one_of(r: &Recorder, texts: &[&str]) {
-    check(
-        r,
-        &Want::OneOf(texts.iter().map(|t| t.to_string()).collect()),
-    );
-}
-pub fn want_err_prefix(r: &Recorder, prefix: &str) {
-    check(r, &Want::Prefix(prefix.to_string()));
-}
-pub fn want_no_reply(r: &Recorder) {
-    check(r, &Want::NoReply);
 }

@@ -3,6 +3,7 @@
 //! this file; [`super::play`] runs the rows. The format is described in
 //! `vectors/fillers/README.md`.
 
+use super::common::Want;
 use crate::model::ChannelStatus;
 use crate::vectors::coverage::{V02, V04};
 use serde::Deserialize;
@@ -177,12 +178,10 @@ pub enum Send {
         rows: Vec<Alloc>,
         def: Map<String, Value>,
     },
-    /// A create whose only row is A's in usdc with this JSON `amount`; `literal`: this JSON
-    /// text instead, written into a `frame` byte for byte.
-    Amount {
-        amount: Value,
-        literal: bool,
-    },
+    /// A create whose only row is A's in usdc with this JSON `amount`.
+    Amount(Value),
+    /// The same with this JSON text as the amount, written into a `frame` byte for byte.
+    Literal(String),
     /// `submit_app_state` that operates: 0.2 without intent and version, 0.4 with both.
     Operate {
         rows: Vec<Alloc>,
@@ -211,19 +210,10 @@ pub enum Send {
     /// Moves the broker clock; records no step.
     Advance(u64),
     Authenticate(AuthRow),
+    /// `auth_request` as the SDK sends it for this handshake (`wallet` may carry a modifier:
+    /// `"A:bare"`); the expiry counts from the first step's clock.
+    AuthRequest(AuthRow),
     AuthVerify(VerifyRow),
-}
-
-/// The digests' answer to a step, checked in the script under the clearnode profile.
-#[derive(Clone, Debug)]
-pub enum Want {
-    Ok,
-    /// Success with these members in the result.
-    OkWith(Map<String, Value>),
-    Err(String),
-    OneOf(Vec<String>),
-    Prefix(String),
-    NoReply,
 }
 
 /// The text form of a step; every field optional, exactly one verb.
@@ -248,6 +238,7 @@ struct StepText {
     resend: Option<usize>,
     advance: Option<u64>,
     authenticate: Option<AuthRow>,
+    auth_request: Option<AuthRow>,
     auth_verify: Option<VerifyRow>,
     v: Option<u64>,
     #[serde(default)]
@@ -277,75 +268,18 @@ struct StepText {
 impl TryFrom<StepText> for Step {
     type Error = String;
 
-    fn try_from(t: StepText) -> Result<Step, String> {
+    fn try_from(mut t: StepText) -> Result<Step, String> {
         let want = want_of(&t)?;
+        let send = send_of(&mut t)?;
         let mut set = t.set;
         // TOML has no null: members to set to null are listed by name.
         set.extend(t.null.into_iter().map(|member| (member, Value::Null)));
         if let Some(session) = t.session {
             set.insert("app_session_id".into(), Value::String(session));
         }
-        let version = t.v.unwrap_or(0);
-        let mut sends = Vec::new();
-        if let Some(rows) = t.create {
-            sends.push(Send::Create { rows, def: t.def });
-        }
-        if let Some(amount) = t.amount {
-            sends.push(Send::Amount {
-                amount,
-                literal: false,
-            });
-        }
-        if let Some(text) = t.literal {
-            sends.push(Send::Amount {
-                amount: Value::String(text),
-                literal: true,
-            });
-        }
-        if let Some(rows) = t.operate {
-            sends.push(Send::Operate { rows, version });
-        }
-        let intents = [("deposit", t.deposit), ("withdraw", t.withdraw)];
-        for (intent, rows) in intents {
-            if let Some(rows) = rows {
-                let intent = intent.to_string();
-                sends.push(Send::Submit {
-                    intent,
-                    version,
-                    rows,
-                });
-            }
-        }
-        if let Some(rows) = t.submit {
-            let intent = t.intent.ok_or("`submit` needs an `intent`")?;
-            sends.push(Send::Submit {
-                intent,
-                version,
-                rows,
-            });
-        }
-        if let Some(rows) = t.close {
-            sends.push(Send::Close(rows));
-        }
-        if let Some(pays) = t.transfer {
-            let to = t.to.ok_or("`transfer` needs `to`")?;
-            sends.push(Send::Transfer { to, pays });
-        }
-        if let Some(method) = t.call {
-            let params = t.params.unwrap_or_else(|| Value::Object(Map::new()));
-            sends.push(Send::Call { method, params });
-        }
-        sends.extend(t.raw.map(Send::Raw));
-        sends.extend(t.resend.map(Send::Resend));
-        sends.extend(t.advance.map(Send::Advance));
-        sends.extend(t.authenticate.map(Send::Authenticate));
-        sends.extend(t.auth_verify.map(Send::AuthVerify));
-        if sends.len() != 1 {
-            return Err(format!("a step sends one thing, this one {sends:?}"));
-        }
         Ok(Step {
             conn: t.conn.unwrap_or_else(|| "A".into()),
-            send: sends.remove(0),
+            send,
             sig: t.sig,
             ts: t.ts,
             frame: t.frame,
@@ -356,13 +290,72 @@ impl TryFrom<StepText> for Step {
     }
 }
 
+/// The one thing a step sends (its verb and the verb's companions).
+fn send_of(t: &mut StepText) -> Result<Send, String> {
+    let version = t.v.unwrap_or(0);
+    let submit = |intent: &str, rows| Send::Submit {
+        intent: intent.to_string(),
+        version,
+        rows,
+    };
+    let mut sends = Vec::new();
+    if let Some(rows) = t.create.take() {
+        let def = std::mem::take(&mut t.def);
+        sends.push(Send::Create { rows, def });
+    }
+    sends.extend(t.amount.take().map(Send::Amount));
+    if let Some(text) = t.literal.take() {
+        if t.frame.is_none() {
+            return Err("a `literal` amount is sent in a `frame`".into());
+        }
+        sends.push(Send::Literal(text));
+    }
+    sends.extend(t.operate.take().map(|rows| Send::Operate { rows, version }));
+    sends.extend(t.deposit.take().map(|rows| submit("deposit", rows)));
+    sends.extend(t.withdraw.take().map(|rows| submit("withdraw", rows)));
+    if let Some(rows) = t.submit.take() {
+        let intent = t.intent.take().ok_or("`submit` needs an `intent`")?;
+        sends.push(submit(&intent, rows));
+    }
+    sends.extend(t.close.take().map(Send::Close));
+    if let Some(pays) = t.transfer.take() {
+        let to = t.to.take().ok_or("`transfer` needs `to`")?;
+        sends.push(Send::Transfer { to, pays });
+    }
+    if let Some(method) = t.call.take() {
+        let params = t.params.take().unwrap_or_else(|| Value::Object(Map::new()));
+        sends.push(Send::Call { method, params });
+    }
+    sends.extend(t.raw.take().map(Send::Raw));
+    sends.extend(t.resend.map(Send::Resend));
+    sends.extend(t.advance.map(Send::Advance));
+    sends.extend(t.authenticate.take().map(Send::Authenticate));
+    sends.extend(t.auth_request.take().map(Send::AuthRequest));
+    sends.extend(t.auth_verify.take().map(Send::AuthVerify));
+    let uses_version = matches!(sends[..], [Send::Operate { .. } | Send::Submit { .. }]);
+    let strays = [
+        ("intent", t.intent.is_some()),
+        ("to", t.to.is_some()),
+        ("params", t.params.is_some()),
+        ("def", !t.def.is_empty()),
+        ("v", t.v.is_some() && !uses_version),
+    ];
+    if let Some((key, _)) = strays.iter().find(|(_, stray)| *stray) {
+        return Err(format!("`{key}` does not go with this step's verb"));
+    }
+    match sends.len() {
+        1 => Ok(sends.remove(0)),
+        _ => Err(format!("a step sends one thing, this one {sends:?}")),
+    }
+}
+
 fn want_of(t: &StepText) -> Result<Option<Want>, String> {
     let mut wants = Vec::new();
     if t.ok {
         wants.push(Want::Ok);
     }
     wants.extend(t.result.clone().map(Want::OkWith));
-    wants.extend(t.err.clone().map(Want::Err));
+    wants.extend(t.err.clone().map(|text| Want::OneOf(vec![text])));
     wants.extend(t.one_of.clone().map(Want::OneOf));
     wants.extend(t.prefix.clone().map(Want::Prefix));
     if t.no_reply {
@@ -453,36 +446,29 @@ impl TryFrom<String> for Sig {
     }
 }
 
-/// The channel hook: `"A challenged 1"` (wallet, status, amount).
+/// The channel hook, `"A challenged 1"`: a row with the channel's status (`open`, `resizing`,
+/// `challenged`, `closed`) in the asset's place.
 #[derive(Deserialize, Clone, Debug)]
-#[serde(try_from = "String")]
+#[serde(try_from = "Alloc")]
 pub struct ChannelHook {
-    pub wallet: String,
     pub status: ChannelStatus,
-    pub amount: String,
+    pub row: Alloc,
 }
 
-impl TryFrom<String> for ChannelHook {
+impl TryFrom<Alloc> for ChannelHook {
     type Error = String;
 
-    fn try_from(text: String) -> Result<ChannelHook, String> {
-        let [wallet, status, amount] = text.split_whitespace().collect::<Vec<_>>()[..] else {
-            return Err(format!("{text:?} is no \"WALLET STATUS AMOUNT\" channel"));
-        };
-        let status = [
+    fn try_from(row: Alloc) -> Result<ChannelHook, String> {
+        let statuses = [
             ChannelStatus::Open,
             ChannelStatus::Resizing,
             ChannelStatus::Challenged,
             ChannelStatus::Closed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == status)
-        .ok_or(format!("unknown channel status {status:?}"))?;
-        Ok(ChannelHook {
-            wallet: wallet.into(),
-            status,
-            amount: amount.into(),
-        })
+        ];
+        match statuses.into_iter().find(|s| s.as_str() == row.asset) {
+            Some(status) => Ok(ChannelHook { status, row }),
+            None => Err(format!("unknown channel status {:?}", row.asset)),
+        }
     }
 }
 

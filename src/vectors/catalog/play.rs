@@ -1,29 +1,24 @@
 //! The one interpreter of filler rows: a [`Row`] becomes a [`Case`] whose script plays the
-//! row's setup and steps on a [`Recorder`], checking each answer the row gives against the
-//! model under the clearnode profile.
+//! row's setup and steps on a [`Recorder`], and checks every answer the row gives (the
+//! digests' strings) against the model under the clearnode profile.
 
-use super::common::{
-    check, literal, req_text, signers, splice, want_spec_reject, Want as Check, A_AND_B,
-};
-use super::filler::{Alloc, AuthRow, Row, Send, SetupOp, Sig, Step, Want};
+use super::common::{check, literal, pair, req_text, splice, want_spec_reject, Want, A_AND_B};
+use super::filler::{Alloc, AuthRow, Pay, Row, Send, SetupOp, Sig, Step, VerifyRow};
 use crate::vectors::build::{close, create, definition, row, session_id, submit_v02, submit_v04};
 use crate::vectors::coverage::V02;
 use crate::vectors::format::{AllowanceSpec, Auth, AuthVerify, SigSpec};
-use crate::vectors::recorder::Recorder;
+use crate::vectors::recorder::{Recorder, START_MS};
 use crate::vectors::Case;
 use serde_json::{json, Map, Value};
-use std::rc::Rc;
 
 /// The case a row describes.
 pub fn case(row: Row) -> Case {
-    let row = Rc::new(row);
-    let script_row = Rc::clone(&row);
     let mut case = Case::new(row.id.clone(), row.what.clone());
     case.rules = row.rules.clone();
     case.quirks = row.quirks.clone();
     case.flags = row.flags.clone();
     case.protocol = row.protocol.map(str::to_string);
-    case.script(move |r| play(r, &script_row))
+    case.script(move |r| play(r, &row))
 }
 
 fn play(r: &mut Recorder, row: &Row) {
@@ -33,7 +28,7 @@ fn play(r: &mut Recorder, row: &Row) {
     for step in &row.steps {
         send(r, row, step);
         if let Some(want) = &step.want {
-            check(r, &expected(r, row, want));
+            check(r, &resolve_want(r, row, want));
         }
         if step.spec_rejects {
             want_spec_reject(r);
@@ -44,10 +39,10 @@ fn play(r: &mut Recorder, row: &Row) {
 fn set_up(r: &mut Recorder, row: &Row, op: &SetupOp) {
     match op {
         SetupOp::Pair => {
-            super::common::pair(r);
+            pair(r);
         }
         SetupOp::Open([x, y]) => {
-            super::common::pair(r);
+            pair(r);
             session(r, row, x, y);
         }
         SetupOp::Session([x, y]) => session(r, row, x, y),
@@ -67,16 +62,16 @@ fn set_up(r: &mut Recorder, row: &Row, op: &SetupOp) {
             let auth = auth_of(r, auth);
             r.connect(&conn, Some(auth));
         }
-        SetupOp::Channel(hook) => r.channel(&hook.wallet, hook.status, &hook.amount),
+        SetupOp::Channel(hook) => r.channel(&hook.row.who, hook.status, &hook.row.amount),
     }
 }
 
-/// The case's session, A paying `x` and B `y`, signed by both.
+/// The case's session, A paying `x` and B `y`, signed by both; it must succeed.
 fn session(r: &mut Recorder, row: &Row, x: &str, y: &str) {
     let rows = vec![row_of(r, "A", "usdc", x), row_of(r, "B", "usdc", y)];
     let params = create(definition_of(r, row, &Map::new()), rows, None);
     r.request("A", "create_app_session", params, A_AND_B);
-    check(r, &Check::Ok);
+    check(r, &Want::Ok);
 }
 
 /// The session definition: application "app", the row's protocol, participants [A, B],
@@ -91,109 +86,124 @@ fn definition_of(r: &Recorder, row: &Row, step: &Map<String, Value>) -> Value {
     def
 }
 
+/// The id of the case's session (its definition with the row's changes).
 fn sid(r: &Recorder, row: &Row) -> String {
     session_id(&definition_of(r, row, &Map::new()))
 }
 
 fn send(r: &mut Recorder, row: &Row, step: &Step) {
     let conn = step.conn.as_str();
-    let (method, mut params) = match &step.send {
-        Send::Raw(text) => return r.raw(conn, text),
-        Send::Resend(index) => return r.resend(conn, *index),
-        Send::Advance(ms) => return r.advance(*ms),
+    match &step.send {
+        Send::Raw(text) => r.raw(conn, text),
+        Send::Resend(index) => r.resend(conn, *index),
+        Send::Advance(ms) => r.advance(*ms),
         Send::Authenticate(auth) => {
             let auth = auth_of(r, auth);
             r.authenticate(conn, auth);
-            return;
         }
         Send::AuthVerify(v) => {
             r.auth_verify(conn, verify_of(v));
-            return;
         }
-        other => request_of(r, row, other),
-    };
-    for (key, value) in &step.set {
-        params[key] = resolve_json(r, row, value);
-    }
-    match step.frame {
-        Some(id) => {
-            let text = match &step.send {
-                Send::Amount { amount, literal } if *literal => {
-                    splice(&params, amount.as_str().expect("a literal is text"))
-                }
-                _ => serde_json::to_string(&params).expect("json"),
-            };
-            let req = req_text(r, id, &method, &text, step.ts);
-            let sigs = step.sig.iter().map(sig_spec).collect();
-            r.raw_request(conn, &req, step.ts, sigs);
-        }
-        None => {
-            let names: Vec<&str> = step.sig.iter().map(signer_name).collect();
-            r.request_at(conn, &method, params, &names, step.ts);
+        request => {
+            if let Send::AuthRequest(auth) = request {
+                r.wallet(auth.wallet.split(':').next().unwrap_or_default());
+                r.session_key(&auth.key);
+            }
+            send_request(r, row, step);
         }
     }
 }
 
-/// The method and params of a request step.
-fn request_of(r: &Recorder, row: &Row, send: &Send) -> (String, Value) {
-    let rows = |allocs: &[Alloc]| -> Vec<Value> {
-        allocs
-            .iter()
-            .map(|a| row_of(r, &a.who, &a.asset, &a.amount))
-            .collect()
+/// A request step: built, changed by `set`, then signed as a request or a hand-built frame.
+fn send_request(r: &mut Recorder, row: &Row, step: &Step) {
+    let (method, mut params) = request_of(r, row, &step.send);
+    for (key, value) in &step.set {
+        params[key] = resolve_json(r, row, value);
+    }
+    let conn = step.conn.as_str();
+    let Some(id) = step.frame else {
+        let names: Vec<&str> = step.sig.iter().map(signer_name).collect();
+        r.request_at(conn, method, params, &names, step.ts);
+        return;
     };
+    let text = match &step.send {
+        Send::Literal(amount) => splice(&params, amount),
+        _ => serde_json::to_string(&params).expect("json"),
+    };
+    let req = req_text(r, id, method, &text, step.ts);
+    let sigs = step.sig.iter().map(sig_spec).collect();
+    r.raw_request(conn, &req, step.ts, sigs);
+}
+
+/// The method and params of a request step.
+fn request_of<'a>(r: &Recorder, row: &Row, send: &'a Send) -> (&'a str, Value) {
+    let rows = |allocs: &[Alloc]| -> Vec<Value> {
+        let row = |a: &Alloc| row_of(r, &a.who, &a.asset, &a.amount);
+        allocs.iter().map(row).collect()
+    };
+    let sid = || sid(r, row);
     match send {
         Send::Create { rows: allocs, def } => {
-            let params = create(definition_of(r, row, def), rows(allocs), None);
-            ("create_app_session".into(), params)
+            let def = definition_of(r, row, def);
+            ("create_app_session", create(def, rows(allocs), None))
         }
-        Send::Amount { amount, literal } => {
-            let amount = if *literal {
-                json!("@N@")
-            } else {
-                amount.clone()
-            };
-            let a = r.addr("A");
-            let cell = json!({"participant": a, "asset": "usdc", "amount": amount});
-            let def = definition_of(r, row, &Map::new());
-            ("create_app_session".into(), create(def, vec![cell], None))
-        }
+        Send::Amount(amount) => ("create_app_session", create_one(r, row, amount.clone())),
+        Send::Literal(_) => ("create_app_session", create_one(r, row, json!("@N@"))),
         Send::Operate {
             rows: allocs,
             version,
-        } => {
-            let params = match row.protocol {
-                Some(V02) => submit_v02(&sid(r, row), rows(allocs)),
-                _ => submit_v04(&sid(r, row), "operate", *version, rows(allocs)),
-            };
-            ("submit_app_state".into(), params)
-        }
+        } => match row.protocol {
+            Some(V02) => ("submit_app_state", submit_v02(&sid(), rows(allocs))),
+            _ => {
+                let params = submit_v04(&sid(), "operate", *version, rows(allocs));
+                ("submit_app_state", params)
+            }
+        },
         Send::Submit {
             intent,
             version,
             rows: allocs,
         } => {
-            let params = submit_v04(&sid(r, row), intent, *version, rows(allocs));
-            ("submit_app_state".into(), params)
+            let params = submit_v04(&sid(), intent, *version, rows(allocs));
+            ("submit_app_state", params)
         }
-        Send::Close(allocs) => (
-            "close_app_session".into(),
-            close(&sid(r, row), rows(allocs)),
-        ),
+        Send::Close(allocs) => ("close_app_session", close(&sid(), rows(allocs))),
         Send::Transfer { to, pays } => {
-            let pays: Vec<Value> = pays
-                .iter()
-                .map(|p| json!({"asset": p.asset, "amount": p.amount}))
-                .collect();
             let to = resolve(r, row, to);
             (
-                "transfer".into(),
-                json!({"destination": to, "allocations": pays}),
+                "transfer",
+                json!({"destination": to, "allocations": allowances(pays)}),
             )
         }
-        Send::Call { method, params } => (method.clone(), resolve_json(r, row, params)),
+        Send::AuthRequest(auth) => ("auth_request", auth_request(r, auth)),
+        Send::Call { method, params } => (method, resolve_json(r, row, params)),
         other => unreachable!("not a request: {other:?}"),
     }
+}
+
+/// A create of the case's definition whose only row is A's, in usdc, with this `amount`.
+fn create_one(r: &Recorder, row: &Row, amount: Value) -> Value {
+    let cell = json!({"participant": r.addr("A"), "asset": "usdc", "amount": amount});
+    create(definition_of(r, row, &Map::new()), vec![cell], None)
+}
+
+/// `auth_request` params as the SDK sends them; the expiry counts from the first step.
+fn auth_request(r: &Recorder, auth: &AuthRow) -> Value {
+    json!({
+        "address": address(r, &auth.wallet),
+        "session_key": r.addr(&auth.key),
+        "application": auth.application,
+        "allowances": allowances(&auth.caps),
+        "expires_at": START_MS / 1000 + auth.expires_in_s,
+        "scope": auth.scope,
+    })
+}
+
+/// Rows `{"asset", "amount"}` (transfers, allowances).
+fn allowances(caps: &[Pay]) -> Value {
+    caps.iter()
+        .map(|c| json!({"asset": c.asset, "amount": c.amount}))
+        .collect()
 }
 
 fn row_of(r: &Recorder, who: &str, asset: &str, amount: &str) -> Value {
@@ -209,7 +219,7 @@ fn signer_name(sig: &Sig) -> &str {
 
 fn sig_spec(sig: &Sig) -> SigSpec {
     match sig {
-        Sig::Signer(name) => signers(&[name]).remove(0),
+        Sig::Signer(name) => super::common::signer(name),
         Sig::SignerV(name, v) => SigSpec::SignerV {
             name: name.clone(),
             v: *v,
@@ -223,24 +233,21 @@ fn sig_spec(sig: &Sig) -> SigSpec {
 fn auth_of(r: &mut Recorder, auth: &AuthRow) -> Auth {
     r.wallet(&auth.wallet);
     r.session_key(&auth.key);
+    let caps = auth.caps.iter().map(|c| AllowanceSpec {
+        asset: c.asset.clone(),
+        amount: c.amount.clone(),
+    });
     Auth {
         wallet: auth.wallet.clone(),
         session_key: auth.key.clone(),
         application: auth.application.clone(),
         scope: auth.scope.clone(),
         expires_in_s: auth.expires_in_s,
-        allowances: auth
-            .caps
-            .iter()
-            .map(|c| AllowanceSpec {
-                asset: c.asset.clone(),
-                amount: c.amount.clone(),
-            })
-            .collect(),
+        allowances: caps.collect(),
     }
 }
 
-fn verify_of(v: &super::filler::VerifyRow) -> AuthVerify {
+fn verify_of(v: &VerifyRow) -> AuthVerify {
     AuthVerify {
         signer: Some(v.signer.clone()),
         policy_conn: v.policy_conn.clone(),
@@ -249,26 +256,24 @@ fn verify_of(v: &super::filler::VerifyRow) -> AuthVerify {
     }
 }
 
-fn expected(r: &Recorder, row: &Row, want: &Want) -> Check {
+fn resolve_want(r: &Recorder, row: &Row, want: &Want) -> Want {
     match want {
-        Want::Ok => Check::Ok,
         Want::OkWith(members) => {
             let members = members
                 .iter()
                 .map(|(k, v)| (k.clone(), resolve_json(r, row, v)));
-            Check::OkWith(members.collect())
+            Want::OkWith(members.collect())
         }
-        Want::Err(text) => Check::OneOf(vec![resolve(r, row, text)]),
-        Want::OneOf(texts) => Check::OneOf(texts.iter().map(|t| resolve(r, row, t)).collect()),
-        Want::Prefix(text) => Check::Prefix(resolve(r, row, text)),
-        Want::NoReply => Check::NoReply,
+        Want::OneOf(texts) => Want::OneOf(texts.iter().map(|t| resolve(r, row, t)).collect()),
+        Want::Prefix(text) => Want::Prefix(resolve(r, row, text)),
+        other => other.clone(),
     }
 }
 
 /// `text` with every `{NAME}` or `{NAME:MOD}` replaced: NAME is an identity (its address),
 /// `sid` (the case's session id) or `p` (the protocol); MOD is `lower`, `upper` (hex digits
 /// upper-cased after `0x`) or `bare` (no `0x`). Other braces are left alone.
-pub fn resolve(r: &Recorder, row: &Row, text: &str) -> String {
+fn resolve(r: &Recorder, row: &Row, text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
