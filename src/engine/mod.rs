@@ -131,6 +131,8 @@ impl Engine {
                     outcome: None,
                 }
             }
+            // WIRE-16: an envelope error is a normal broker-signed response. Q-32: before the
+            // request id is read, the broker's clock stands in for it.
             Inbound::Rejected { message, id, .. } => {
                 let text = self.error_frame(id.unwrap_or(now_ms), message, now_ms);
                 return Handled {
@@ -187,10 +189,13 @@ impl Engine {
         }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
+        // WIRE-12a: the reply's ts is the broker's clock, even before a future-dated request's.
         let reply = match &outcome.response {
             Expected::Ok { method, result } => self.frame(request.id, method, result, now_ms),
             Expected::Err(errors) => self.error_frame(request.id, errors.text(), now_ms),
             Expected::Unmodelled(what) => match request.method.as_str() {
+                // API-2, RSIG-2: the address announced is the key that signs every frame and the
+                // JWTs.
                 "get_config" => self.frame(
                     request.id,
                     "get_config",
@@ -218,6 +223,7 @@ impl Engine {
 
     fn push_notifications(&self, notifications: &[Notification], now_ms: u64, out: &mut Vec<Out>) {
         for n in notifications {
+            // AS-NOTIF-1: a notification is a `res` frame with request id 0.
             let text = self.frame(0, n.method, &n.params, now_ms);
             let conns = match &n.to {
                 Recipient::Conn(c) => vec![*c],

@@ -20,12 +20,18 @@ const fn r(public: bool, modelled: bool, balance_middleware: bool) -> Route {
     }
 }
 
-/// The route of `method` (exact, case-sensitive), or `None`: `unknown method: {method}`.
+/// The route of `method` (exact, case-sensitive), or `None`: `unknown method: {method}`. WIRE-7:
+/// routing comes first, then the auth middleware, then the handler. NOTIF-8: `message` (the SDK's
+/// app messaging) is not routed by 0.5.2, so it is an unknown method.
 pub fn route(method: &str) -> Option<Route> {
     Some(match method {
         "ping" | "get_app_definition" | "get_app_sessions" | "auth_request" | "auth_verify" => {
             r(true, true, false)
         }
+        // API-2 `get_config`, API-4 `get_channels`, AS-READ-4 with API-7 `get_ledger_entries` and
+        // API-8 `get_ledger_transactions`: public reads the model routes but does not decide (their
+        // payloads are chain configuration, channels and ledger history it does not keep; the
+        // engine answers `get_config` and `get_assets` itself).
         "get_config"
         | "get_assets"
         | "get_channels"
@@ -37,10 +43,11 @@ pub fn route(method: &str) -> Option<Route> {
         "transfer" | "create_app_session" | "submit_app_state" | "close_app_session" => {
             r(false, true, true)
         }
+        // API-10 `get_rpc_history` and the channel methods: private, routed, not modelled.
         "get_rpc_history" | "create_channel" | "resize_channel" | "close_channel" => {
             r(false, false, false)
         }
-        // Test mode only; routed but answered `test mode endpoints are disabled` otherwise.
+        // API-13: test mode only; routed but answered `test mode endpoints are disabled` otherwise.
         // Public: the live broker answers it without authentication (QUIRKS-LIVE L-7; AUTH-1
         // listed it apart from both groups).
         "cleanup_session_key_cache" => r(true, false, false),
@@ -59,6 +66,8 @@ mod tests {
 
     #[test]
     fn auth_1_public_and_private_methods() {
+        // The public reads: API-2 `get_config`, API-3 `get_assets`, API-4 `get_channels`, API-5,
+        // API-6, API-7 `get_ledger_entries`, API-8 `get_ledger_transactions`.
         for m in [
             "ping",
             "get_config",
@@ -73,6 +82,8 @@ mod tests {
         ] {
             assert!(route(m).unwrap().public, "{m}");
         }
+        // The private ones: API-11 `get_user_tag`, API-9 `get_ledger_balances`, API-10
+        // `get_rpc_history`, the session keys, the channels, API-12 and the app sessions.
         for m in [
             "get_user_tag",
             "get_ledger_balances",
