@@ -19,6 +19,8 @@ mod kat;
 mod report;
 #[path = "suite/report_run.rs"]
 mod report_run;
+#[path = "suite/rules.rs"]
+mod rules;
 #[path = "suite/util.rs"]
 mod util;
 #[path = "suite/vectors.rs"]
