@@ -15,14 +15,16 @@ mod fuzz;
 mod fuzz_corpus;
 #[path = "suite/kat.rs"]
 mod kat;
-#[path = "suite/matrix.rs"]
-mod matrix;
 #[path = "suite/layering.rs"]
 mod layering;
+#[path = "suite/matrix.rs"]
+mod matrix;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/report_run.rs"]
 mod report_run;
+#[path = "suite/rules.rs"]
+mod rules;
 #[path = "suite/util.rs"]
 mod util;
 #[path = "suite/vectors.rs"]

@@ -6,6 +6,7 @@ mod fuzz;
 mod keys;
 mod probe;
 mod report;
+mod rules;
 pub mod serve;
 mod sign;
 mod vectors;
@@ -47,6 +48,7 @@ pub enum Command {
     Keys(keys::KeysArgs),
     Probe(probe::ProbeArgs),
     Report(report::ReportArgs),
+    Rules(rules::RulesArgs),
     Serve(serve::ServeArgs),
     Vectors(vectors::VectorsArgs),
 }
@@ -72,6 +74,7 @@ pub fn main() -> i32 {
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Probe(args) => probe::probe(&args, &mut stdout),
         Command::Report(args) => report::run(&args, &mut stdout),
+        Command::Rules(args) => rules::run(&args, &mut stdout),
         Command::Serve(args) => serve::serve(&args, &mut stdout),
         Command::Vectors(args) => vectors::run(&args, &mut stdout),
     };

@@ -96,7 +96,9 @@ pub fn build_engine(
     let mut engine = Engine::serving(profile, assets, broker_key, seed);
     for f in funding {
         let amount = parse_decimal(&f.amount).expect("validated by parse_funding");
-        engine.model.fund_at(&f.wallet, &f.asset, &amount, crate::clock::now_ms());
+        engine
+            .model
+            .fund_at(&f.wallet, &f.asset, &amount, crate::clock::now_ms());
     }
     engine
 }

@@ -37,7 +37,8 @@ pub fn encode_value(value: &Value, out: &mut String) {
     }
 }
 
-/// `{"res":[id,"method",params,ts],"sig":["0x…"]}` signed by the broker key.
+/// `{"res":[id,"method",params,ts],"sig":["0x…"]}` signed by the broker key (WIRE-2: exactly one
+/// signature; RSIG-3: it proves the broker produced these id, method, params and ts).
 pub fn response_frame(key: &SecretKey, id: u64, method: &str, params: &Value, ts: u64) -> String {
     signed_frame(key, &response_array(id, method, params, ts))
 }

@@ -180,6 +180,8 @@ impl Engine {
                     outcome: None,
                 }
             }
+            // WIRE-16: an envelope error is a normal broker-signed response. Q-32: before the
+            // request id is read, the broker's clock stands in for it.
             Inbound::Rejected { message, id, .. } => {
                 let text = self.error_frame(id.unwrap_or(now_ms), message, now_ms);
                 return Handled {
@@ -237,6 +239,7 @@ impl Engine {
         }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
+        // WIRE-12a: the reply's ts is the broker's clock, even before a future-dated request's.
         let (method, params) = self.reply_parts(&request, &outcome.response);
         let res = response_array(request.id, &method, &params, now_ms);
         if let Some(sender) = self.model.take_history_sender() {
@@ -259,6 +262,8 @@ impl Engine {
             Expected::Ok { method, result } => (method.to_string(), result.clone()),
             Expected::Err(errors) => error(errors.text()),
             Expected::Unmodelled(what) => match request.method.as_str() {
+                // API-2, RSIG-2: the address announced is the key that signs every frame and the
+                // JWTs.
                 "get_config" => (
                     "get_config".into(),
                     json!({"broker_address": self.broker_address(), "networks": []}),
@@ -293,6 +298,7 @@ impl Engine {
 
     fn push_notifications(&self, notifications: &[Notification], now_ms: u64, out: &mut Vec<Out>) {
         for n in notifications {
+            // AS-NOTIF-1: a notification is a `res` frame with request id 0.
             let text = self.frame(0, n.method, &n.params, now_ms);
             let conns = match &n.to {
                 Recipient::Conn(c) => vec![*c],

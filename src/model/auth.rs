@@ -1,5 +1,6 @@
-//! Authentication (AUTH-1..14): connections, global challenges, the wallets' 24 h auth
-//! sessions, user tags, the private-method middleware and `auth_request` / `auth_verify`.
+//! Authentication (the AUTH rules, AUTH-1 to AUTH-14): connections, global challenges, the
+//! wallets' 24 h auth sessions, user tags, the private-method middleware and `auth_request` /
+//! `auth_verify`.
 
 use super::amount::{self, DecimalError};
 use super::ledger::{is_hex_address, IsZeroValue};
@@ -13,11 +14,14 @@ use crate::crypto::eip712::{Allowance, Policy};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+/// LIM-1: a challenge lives 5 minutes; at most 1000 are pending; a sweep runs every 10 minutes.
 const CHALLENGE_TTL_MS: u64 = 5 * 60_000;
 /// Expired and used challenges leave only at a 10-minute sweep whose phase is unknown; the model
 /// drops them after 15 minutes, the latest a sweep can come (AUTH-9).
 const CHALLENGE_SWEEP_MS: u64 = 15 * 60_000;
 const MAX_CHALLENGES: usize = 1000;
+/// LIM-2: the wallet's auth session slides 24 h from its last private call (AUTH-13); a JWT
+/// lives 24 h.
 const AUTH_SESSION_TTL_MS: u64 = 24 * 3_600_000;
 const JWT_LIFETIME_S: u64 = 24 * 3600;
 /// JWT encoding fails for times after 9999-12-31T23:59:59Z (SK-3).
@@ -193,6 +197,8 @@ impl Model {
     /// AUTH-3 for every private method: authenticated, auth session alive (then refreshed),
     /// timestamp within the window (WIRE-12: 13 digits, ≤ 60 s old, any future).
     pub(crate) fn auth_middleware(&mut self, call: &Call) -> Result<String, ErrorSet> {
+        // AUTH-14: on an unauthenticated connection every private method gets this, and nothing
+        // else happens (no `bu`).
         let Some(wallet) = self.auth.conns.get(&call.conn).cloned() else {
             return Err(ErrorSet::one("authentication required"));
         };
@@ -207,6 +213,7 @@ impl Model {
         if let Some(t) = self.auth.last_active_ms.get_mut(&wallet) {
             *t = call.now_ms;
         }
+        // LIM-3: the 60 s window (`msg_expiry_ms`) looks at the past only, private methods only.
         let ts = call.ts;
         if !(1_000_000_000_000..=9_999_999_999_999).contains(&ts)
             || call.now_ms.saturating_sub(ts) > self.config.msg_expiry_ms
@@ -280,12 +287,16 @@ impl Model {
                 Ok(())
             }
         })
+        // AUTH-4a: any parse failure (an allowance amount as a number, a non-string field) gives
+        // this one text.
         .map_err(|_| fail(AUTH_PARSE_FAILED))?;
         p.allowances = allowances
             .unwrap_or_default()
             .into_iter()
             .map(|(asset, amount)| Allowance { asset, amount })
             .collect();
+        // ADDR-3: an address without `0x` gets one (so `0X…` becomes `0x0X…`, which then never
+        // verifies).
         if !p.wallet.starts_with("0x") {
             p.wallet.insert_str(0, "0x");
         }
@@ -322,7 +333,7 @@ impl Model {
         Ok(json!({ "challenge_message": uuid }))
     }
 
-    /// `auth_verify` (AUTH-5..12): JWT re-auth or the EIP-712 policy signature.
+    /// `auth_verify` (AUTH-5 to AUTH-12): JWT re-auth or the EIP-712 policy signature.
     pub(crate) fn auth_verify(&mut self, call: &Call, out: &mut Outcome) -> Result<Value, Stop> {
         let mut challenge = String::new();
         let mut challenge_given = false;
@@ -378,6 +389,7 @@ impl Model {
         if signer != policy.wallet {
             return Err(fail(BAD_PAIR));
         }
+        // REPLAY-4: a challenge is single-use (a JWT, by contrast, is reusable for its 24 h).
         if now.saturating_sub(stored.created_ms) > CHALLENGE_TTL_MS || stored.used {
             self.auth.challenges.remove(&challenge);
             return Err(fail(BAD_PAIR));
@@ -434,6 +446,7 @@ impl Model {
             }
             caps.push((a.asset.clone(), v));
         }
+        // SK-1: the only way a session key is registered is a successful signature `auth_verify`.
         self.keys
             .register(
                 &wallet,

@@ -93,7 +93,7 @@ impl DefinitionBytes<'_> {
         out
     }
 
-    /// `"0x" + hex(keccak256(B))` (AS-ID-1).
+    /// `"0x" + hex(keccak256(B))` (AS-ID-1); AS-ID-4's worked examples are its known answers.
     pub fn session_id(&self) -> String {
         let hash = alloy_primitives::keccak256(self.encode().as_bytes());
         format!("0x{}", hex::encode(hash))

@@ -85,6 +85,8 @@ impl From<ErrorSet> for Stop {
     }
 }
 
+/// AS-GEN-3, WIRE-17: a handler's client-visible error is sent as its text; any other failure
+/// sends the handler's fallback text, which the handlers pass here themselves.
 pub(crate) fn fail(text: impl Into<String>) -> Stop {
     Stop::Error(ErrorSet::one(text))
 }
@@ -214,7 +216,9 @@ impl Model {
         &self.config
     }
 
-    /// Handles one decoded request.
+    /// Handles one decoded request. REPLAY-1: request ids are never remembered, so a repeated
+    /// id is processed again; the only general guard is the timestamp window of the private
+    /// methods (in the auth middleware).
     pub fn step(&mut self, call: &Call) -> Outcome {
         let mut out = Outcome {
             response: Expected::Unmodelled(""),
@@ -232,6 +236,9 @@ impl Model {
             out.response = Expected::Err(ErrorSet::one(route::unknown_method(call.method)));
             return out;
         };
+        // AS-GEN-5: the app-session methods and `transfer` are private: the auth middleware
+        // (authentication, auth session, timestamp window) runs before their handlers. WIRE-11:
+        // a public method's timestamp is checked only for being non-zero (above).
         self.history_sender = None;
         self.step_now_ms = call.now_ms;
         let caller = if route.public {
@@ -270,6 +277,7 @@ impl Model {
                 };
             }
         }
+        // the middleware `bu` reaches the caller after failed requests too.
         if route.balance_middleware {
             let w = caller
                 .as_deref()
@@ -498,7 +506,9 @@ impl Model {
         self.fund(wallet, asset, amount);
     }
 
-    /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1/2.
+    /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1 and AS-CHAN-2.
+    /// NOTIF-7: Clearnode pushes `cu` on on-chain channel events; this harness hook is none, so
+    /// nothing is pushed.
     pub fn add_channel(&mut self, wallet: &str, channel: Channel) {
         self.channels.add_at(wallet, channel, self.step_now_ms);
     }

@@ -1,5 +1,5 @@
 //! The read methods: `get_ledger_balances` (AS-READ-3, API-9), `get_app_sessions`
-//! (AS-READ-1), `get_app_definition` (AS-READ-2), `get_user_tag` (API-11), `get_channels`
+//! (AS-READ-1, API-6), `get_app_definition` (AS-READ-2, API-5), `get_user_tag` (API-11), `get_channels`
 //! (API-4), `get_ledger_entries` (API-7), `get_ledger_transactions` (API-8) and
 //! `get_rpc_history` (API-10). The list methods share API-0's options, with `sort` from an
 //! allow-list (FUZZ-6, [`ListOptions::ascending`]).
@@ -58,6 +58,7 @@ impl Model {
         ))
     }
 
+    /// API-5: `get_app_definition` (public): `{app_session_id}`, any status; application "".
     pub(crate) fn get_app_definition(&mut self, call: &Call) -> Result<Value, Stop> {
         let mut id = String::new();
         params::each_member(call.params, |k, v| {
@@ -77,6 +78,8 @@ impl Model {
         }
     }
 
+    /// API-6: `get_app_sessions` (public): exact `participant` and `status` filters plus the list
+    /// options of API-0.
     /// Filters, `updated_at` order (newest first by default, Q-26), limit 10 / cap 100. Ties in
     /// `updated_at` have no defined order in Clearnode; the model breaks them by creation order.
     pub(crate) fn get_app_sessions(&mut self, call: &Call) -> Result<Value, Stop> {
@@ -98,7 +101,8 @@ impl Model {
             }
         })
         .map_err(|e| parse_stop(e, PARSE_FAILED))?;
-        // `sort` goes into ORDER BY upper-cased; only valid SQL survives (Q-26, FUZZ-6).
+        // API-0: list options `offset` and `limit` are uint32; `sort` is a string that reaches
+        // ORDER BY upper-cased; only valid SQL survives (Q-26, FUZZ-6).
         let Some(ascending) = books::sort_ascending(&sort) else {
             return Err(fail("failed to get application sessions"));
         };
@@ -112,6 +116,7 @@ impl Model {
         if ascending {
             list.reverse();
         }
+        // API-0, LIM-5: a missing or 0 `limit` means 10; anything above 100 is capped at 100.
         let limit = match limit {
             0 => 10,
             l => l.min(100),

@@ -103,7 +103,7 @@ impl Model {
         } else {
             p.destination.clone()
         };
-        // an exact-string comparison.
+        // Q-35, FUZZ-7: an exact-string comparison, so a lower-case self address passes.
         if target == caller {
             return Err(fail("cannot transfer to self"));
         }

@@ -284,6 +284,14 @@ impl Recorder {
         self.shadow.set_now(at + STEP_MS);
     }
 
+    /// What this profile expects of the step recorded last (for checks inside scripts).
+    pub fn last_expected(&self) -> Option<&Expect> {
+        match self.steps.last()?.expect.get(self.profile.name())? {
+            ExpectOrSame::Expect(e) => Some(e),
+            ExpectOrSame::Same { .. } => None,
+        }
+    }
+
     /// Observable state: unified balances of every identity, and every session.
     pub fn state(&self) -> Books {
         self.shadow.books()

@@ -57,7 +57,8 @@ impl Frame {
         keccak256(self.raw.as_bytes())
     }
 
-    /// The signer of each `sig` entry, in order.
+    /// The signer of each `sig` entry, in order (a response's `sig[0]` is the broker's: VEC-6 is
+    /// the known answer of that check).
     pub fn signers(&self) -> Vec<Result<String, CryptoError>> {
         let digest = self.digest();
         self.sig

@@ -1,6 +1,7 @@
 //! Building requests exactly as the official SDK does: `JSON.stringify` of the `req` array
 //! (compact, keys in insertion order), signed once per signer over those bytes, then spliced
-//! into `{"req":…,"sig":[…]}` without re-serializing (SIG-9, SIG-10).
+//! into `{"req":…,"sig":[…]}` without re-serializing (SIG-9, SIG-10). SDK-1: the SDK's request
+//! builders; VEC-4 and VEC-5 are their known answers (a transfer, a two-signer create).
 
 use crate::crypto::{keccak256, to_hex, SecretKey};
 use serde_json::Value;

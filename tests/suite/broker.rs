@@ -1,5 +1,5 @@
 //! The embedded broker over a real socket: first frame, ping, the auth handshake, a signed
-//! app-session request, notifications and broker signatures (TRANS-6, API-1, AUTH-4…8, RSIG-4);
+//! app-session request, notifications and broker signatures (TRANS-6, API-1, AUTH-4 to AUTH-8, RSIG-4);
 //! the test-control interface; and the probes of FUZZ-3, FUZZ-6 and FUZZ-8 that Clearnode fails,
 //! which the embedded broker survives while it keeps answering others.
 
@@ -103,11 +103,13 @@ async fn trans_6_assets_first_then_ping_and_signed_replies() {
     let reply = conn.exchange(&ping).await.unwrap().reply;
     assert_eq!((reply.frame.id, reply.frame.method.as_str()), (1, "pong"));
     assert_eq!(reply.frame.params, serde_json::Value::Null);
+    // WIRE-2, RSIG-1, RSIG-2: a `res` frame with one signature, by the key `get_config` names.
     assert_eq!(
         reply.frame.signers()[0].as_ref().unwrap(),
         &broker.broker_address
     );
-    // An envelope error answers with the broker's clock as id (WIRE-8).
+    // An envelope error answers with the broker's clock as id (WIRE-8, Q-32), as a normal
+    // signed response (WIRE-16).
     let bad = conn.exchange("{}").await.unwrap().reply;
     assert_eq!(bad.frame.error_message(), Some("message validation failed"));
     assert!(bad.frame.id > 1_000_000_000_000);
@@ -142,6 +144,7 @@ async fn auth_then_create_app_session_over_the_socket() {
     assert!(auth.jwt.is_some());
     let pushed = conn.drain(300).await.unwrap();
     let methods: Vec<_> = pushed.iter().map(|r| r.frame.method.as_str()).collect();
+    // AUTH-2: the connection is now A's; NOTIF-9 / TRANS-7: frames of a connection in order.
     assert_eq!(methods, vec!["channels", "bu"]);
 
     let params = json!({
@@ -188,6 +191,7 @@ async fn auth_then_create_app_session_over_the_socket() {
 
 #[tokio::test]
 async fn other_paths_are_refused() {
+    // TRANS-1: the WebSocket is served at `/ws` only.
     let broker = start(&[]).await;
     let url = broker.url().replace("/ws", "/other");
     assert!(Connection::connect(&url, Limits::default()).await.is_err());

@@ -1,5 +1,5 @@
-//! `close_app_session` (AS-CLOSE-1..3): pays the rows out of the session, whatever the
-//! per-participant balances were, and closes it.
+//! `close_app_session` (AS-CLOSE-1, AS-CLOSE-2, AS-CLOSE-3): pays the rows out of the session,
+//! whatever the per-participant balances were, and closes it.
 
 use super::submit::NOT_FOUND;
 use super::{
@@ -74,7 +74,8 @@ impl Model {
                     row.participant
                 )));
             }
-            // Empties the pair, credits the row: left-out holders keep (strand) theirs.
+            // AS-CLOSE-2: empties the pair and credits the row, so the rows may redistribute
+            // freely; left-out holders keep (strand) theirs.
             let balance = self.session_balance(&s.id, &row.participant, &row.asset);
             let neg = -&balance;
             self.record(&s.id, &row.participant, &row.asset, &neg, None)?;
