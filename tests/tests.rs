@@ -13,6 +13,8 @@ mod faults;
 mod fuzz;
 #[path = "suite/fuzz_corpus.rs"]
 mod fuzz_corpus;
+#[path = "suite/hostile.rs"]
+mod hostile;
 #[path = "suite/kat.rs"]
 mod kat;
 #[path = "suite/report.rs"]
