@@ -187,9 +187,12 @@ impl Engine {
         }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
+        let reply_id = self
+            .fault
+            .map_or(request.id, |f| f.reply_id(&request.method, request.id));
         let reply = match &outcome.response {
-            Expected::Ok { method, result } => self.frame(request.id, method, result, now_ms),
-            Expected::Err(errors) => self.error_frame(request.id, errors.text(), now_ms),
+            Expected::Ok { method, result } => self.frame(reply_id, method, result, now_ms),
+            Expected::Err(errors) => self.error_frame(reply_id, errors.text(), now_ms),
             Expected::Unmodelled(what) => match request.method.as_str() {
                 "get_config" => self.frame(
                     request.id,

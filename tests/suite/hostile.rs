@@ -784,3 +784,128 @@ async fn a_drip_fed_upgrade_hits_the_connect_deadline() {
         matches!(&pings[0], Err(ClientError::Connect { why, .. }) if why.contains("no handshake"))
     );
 }
+
+/// Runs the binary with `args` off the runtime (the proxy keeps serving meanwhile); a fresh
+/// report folder is passed as `--out`.
+async fn certify_cli(args: &[&str]) -> (i32, String, serde_json::Value) {
+    let out = std::env::temp_dir().join(format!(
+        "nitrocert-hostile-{}-{}",
+        std::process::id(),
+        args.join("_").replace(['/', ':', '.'], "")
+    ));
+    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    all.extend(["--out".to_string(), out.display().to_string()]);
+    let run = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        crate::util::run(&refs, "")
+    });
+    let (code, stdout, stderr) = tokio::time::timeout(HANG_GUARD, run)
+        .await
+        .expect("the binary ends, not hangs")
+        .unwrap();
+    let report = std::fs::read_to_string(out.join("report.json"))
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or(serde_json::Value::Null);
+    let _ = std::fs::remove_dir_all(&out);
+    println!("{stdout}{stderr}");
+    (code, stdout, report)
+}
+
+fn classes(report: &serde_json::Value) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["class"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_gives_not_conformant_through_the_plus_7_proxy() {
+    // Issue #10 item 9, as a vendor runs it: the binary, a funder wallet, the broker's address
+    // from get_config through the proxy.
+    let hostile = Hostile::spawn(M::WrongId(7), APP_METHODS, 0).await;
+    let key = funder_key().to_hex();
+    let (code, stdout, report) = certify_cli(&[
+        "certify",
+        "--endpoint",
+        &hostile.url,
+        "--funder-key",
+        &key,
+        "--timeout-ms",
+        "1000",
+        "--vectors",
+        &repo_path(VECTOR).display().to_string(),
+    ])
+    .await;
+    hostile.stop().await;
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("NOT CONFORMANT"), "{stdout}");
+    assert_eq!(classes(&report), ["ERROR"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certify_gives_not_conformant_against_the_wrong_reply_id_fault() {
+    // WIRE-8: the seeded fault `wrong-reply-id` (ids of app-session replies plus 7).
+    let (code, stdout, report) = certify_cli(&[
+        "certify",
+        "--fault",
+        "wrong-reply-id",
+        "--vectors",
+        &repo_path(VECTOR).display().to_string(),
+    ])
+    .await;
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("NOT CONFORMANT"), "{stdout}");
+    assert_eq!(classes(&report), ["ERROR"]);
+    let message = report["cases"][0]["steps"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(message.contains("carries id"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_fast_stops_a_run_against_a_broker_that_drops_replies() {
+    // Without it, each of the three cases would wait for its reply.
+    let hostile = Hostile::spawn(M::Silence, APP_METHODS, 0).await;
+    let key = funder_key().to_hex();
+    let (code, stdout, report) = certify_cli(&[
+        "certify",
+        "--endpoint",
+        &hostile.url,
+        "--funder-key",
+        &key,
+        "--timeout-ms",
+        "1000",
+        "--fail-fast",
+        "--vectors",
+        &repo_path("vectors/lifecycle").display().to_string(),
+    ])
+    .await;
+    hostile.stop().await;
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("stopped early: 2 of 3 cases not run"),
+        "{stdout}"
+    );
+    assert_eq!(classes(&report), ["ERROR", "SKIP", "SKIP"]);
+    let note = report["cases"][1]["note"].as_str().unwrap_or("");
+    assert!(note.contains("--fail-fast"), "{note}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_refuses_an_endpoint_whose_upgrade_never_completes() {
+    // Exit 2: the harness could not run (the endpoint takes no WebSocket), after the connect
+    // timeout, not never.
+    let hostile = Hostile::spawn(M::UpgradeStalls, APP_METHODS, 0).await;
+    let (code, stdout, _) = certify_cli(&[
+        "certify",
+        "--endpoint",
+        &hostile.url,
+        "--vectors",
+        &repo_path(VECTOR).display().to_string(),
+    ])
+    .await;
+    hostile.stop().await;
+    assert_eq!(code, 2, "{stdout}");
+}
