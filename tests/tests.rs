@@ -17,6 +17,8 @@ mod fuzz_corpus;
 mod hostile;
 #[path = "suite/kat.rs"]
 mod kat;
+#[path = "suite/probes.rs"]
+mod probes;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/report_run.rs"]

@@ -133,7 +133,7 @@ impl<'a> Held<'a> {
     }
 }
 
-/// How many sent ids a connection remembers, to tell a duplicate or late reply from one to a
+/// How many request ids a connection remembers, to tell a duplicate or late reply from one to a
 /// request never sent.
 const REMEMBERED_IDS: usize = 256;
 
@@ -166,32 +166,36 @@ pub struct Connection {
 
 impl Connection {
     pub async fn connect(url: &str, limits: Limits) -> Result<Self, ClientError> {
-        // Frame and message limits are checked from the header, before the payload is read.
-        // The write buffer is capped too: a broker that never reads while it pings would
-        // otherwise grow it by one queued pong per ping.
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(limits.max_frame_bytes))
-            .max_frame_size(Some(limits.max_frame_bytes))
-            .max_write_buffer_size(WRITE_BUFFER_BYTES + 4 * limits.max_frame_bytes);
-        let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
-        let (socket, _) =
-            tokio::time::timeout(Duration::from_millis(limits.connect_timeout_ms), connect)
-                .await
-                .map_err(|_| ClientError::Connect {
-                    url: url.to_string(),
-                    why: format!("no handshake within {} ms", limits.connect_timeout_ms),
-                })?
-                .map_err(|e| ClientError::Connect {
-                    url: url.to_string(),
-                    why: e.to_string(),
-                })?;
-        Ok(Self {
+        let connect =
+            tokio_tungstenite::connect_async_with_config(url, Some(ws_config(&limits)), true);
+        let (socket, _) = handshake(url, &limits, connect).await?;
+        Ok(Self::over(socket, limits))
+    }
+
+    /// Like [`Connection::connect`], over a TCP stream the caller opened with its own socket
+    /// options (a probe's slow reader shrinks its receive buffer). `ws://` only.
+    pub async fn connect_over(
+        url: &str,
+        tcp: TcpStream,
+        limits: Limits,
+    ) -> Result<Self, ClientError> {
+        let connect = tokio_tungstenite::client_async_with_config(
+            url,
+            MaybeTlsStream::Plain(tcp),
+            Some(ws_config(&limits)),
+        );
+        let (socket, _) = handshake(url, &limits, connect).await?;
+        Ok(Self::over(socket, limits))
+    }
+
+    fn over(socket: WebSocketStream<MaybeTlsStream<TcpStream>>, limits: Limits) -> Self {
+        Self {
             socket,
             limits,
             next_id: 1,
             sent_ids: VecDeque::new(),
             unsolicited: Vec::new(),
-        })
+        }
     }
 
     /// A fresh request id for this connection: small, so synthetic ids (≈ now in ms) of
@@ -202,13 +206,8 @@ impl Connection {
         id
     }
 
+    /// Sends one frame, expecting no reply (see [`Connection::exchange`] for a request).
     pub async fn send(&mut self, text: &str) -> Result<(), ClientError> {
-        if let Some(id) = reply_id::request_id(text) {
-            if self.sent_ids.len() == REMEMBERED_IDS {
-                self.sent_ids.pop_front();
-            }
-            self.sent_ids.push_back(id);
-        }
         let send = self.socket.send(Message::text(text.to_string()));
         let limits = &self.limits;
         tokio::time::timeout(Duration::from_millis(limits.reply_timeout_ms), send)
@@ -251,6 +250,13 @@ impl Connection {
     /// else is [`ClientError::WrongReplyId`]. The whole wait is bounded by one deadline and
     /// the frames set aside by [`Limits::max_held_frames`] and [`Limits::max_held_bytes`].
     pub async fn exchange(&mut self, text: &str) -> Result<Exchange, ClientError> {
+        let request_id = reply_id::request_id(text);
+        if let Some(id) = request_id {
+            if self.sent_ids.len() == REMEMBERED_IDS {
+                self.sent_ids.pop_front();
+            }
+            self.sent_ids.push_back(id);
+        }
         self.send(text).await?;
         let deadline = Instant::now() + Duration::from_millis(self.limits.reply_timeout_ms);
         let limits = self.limits.clone();
@@ -261,7 +267,7 @@ impl Connection {
                 held.push(received)?;
                 continue;
             }
-            if let Some(expected) = reply_id::request_id(text) {
+            if let Some(expected) = request_id {
                 if !reply_id::answers(expected, &received.frame) {
                     return Err(ClientError::WrongReplyId(Box::new(ReplyIdMismatch {
                         expected,
@@ -316,6 +322,35 @@ impl Connection {
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_millis(500), self.socket.close(None)).await;
     }
+}
+
+/// The WebSocket limits of a connection. Frame and message limits are checked from the
+/// header, before the payload is read. The write buffer is capped too: a broker that never
+/// reads while it pings would otherwise grow it by one queued pong per ping.
+fn ws_config(limits: &Limits) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(limits.max_frame_bytes))
+        .max_frame_size(Some(limits.max_frame_bytes))
+        .max_write_buffer_size(WRITE_BUFFER_BYTES + 4 * limits.max_frame_bytes)
+}
+
+/// The WebSocket upgrade, within the connect timeout as a whole (a drip-fed response hits it
+/// too; tungstenite caps the response's size).
+async fn handshake<T, R>(
+    url: &str,
+    limits: &Limits,
+    connect: impl std::future::Future<Output = Result<(T, R), tokio_tungstenite::tungstenite::Error>>,
+) -> Result<(T, R), ClientError> {
+    tokio::time::timeout(Duration::from_millis(limits.connect_timeout_ms), connect)
+        .await
+        .map_err(|_| ClientError::Connect {
+            url: url.to_string(),
+            why: format!("no handshake within {} ms", limits.connect_timeout_ms),
+        })?
+        .map_err(|e| ClientError::Connect {
+            url: url.to_string(),
+            why: e.to_string(),
+        })
 }
 
 /// tungstenite's default write buffer, above which [`WebSocketConfig::max_write_buffer_size`]
