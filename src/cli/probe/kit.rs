@@ -100,13 +100,13 @@ pub async fn call(
     let id = conn.next_id();
     let req = encode_req(id, method, params, now_ms());
     let text = encode_signed(&req, &sign_req(&req, keys));
+    t.sent(name, &text);
     match conn.exchange(&text).await {
         Ok(x) => {
-            t.exchange(name, &x);
+            t.replies(name, &x);
             Ok(x.reply)
         }
         Err(e) => {
-            t.sent(name, &text);
             t.note(format!("{name}: {e}"));
             Err(e)
         }

@@ -127,6 +127,11 @@ impl Transcript {
 
     pub fn exchange(&mut self, conn: &str, x: &crate::client::Exchange) {
         self.sent(conn, &x.sent);
+        self.replies(conn, x);
+    }
+
+    /// What came back in an exchange whose frame was logged when it was sent.
+    pub fn replies(&mut self, conn: &str, x: &crate::client::Exchange) {
         for n in &x.notifications {
             self.received(conn, &n.text);
         }
@@ -286,11 +291,11 @@ pub fn quirk_notes(run: &ProbeRun, transcripts: &str) -> BTreeMap<String, String
                 .iter()
                 .map(|p| {
                     format!(
-                        "[{}]({transcripts}#{}): **{}**, {}",
+                        "[{}]({transcripts}#{}): **{}**, {}.",
                         p.label(),
                         anchor(&p.label()),
                         p.verdict.name(),
-                        p.summary.replace('|', "\\|")
+                        p.summary.trim_end_matches('.').replace('|', "\\|")
                     )
                 })
                 .collect::<Vec<_>>()
