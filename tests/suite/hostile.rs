@@ -376,47 +376,8 @@ async fn misbehave(
         M::InvalidUtf8 => raw(client, &[&header(0x81, 3), &[0xff, 0xfe, 0xfd]]).await?,
         M::Binary => client.send(Message::binary(text.into_bytes())).await?,
         M::Silence => {}
-        M::HugeFrame => {
-            raw(client, &[&header(0x81, HUGE)]).await?;
-            stream_payload(client, HUGE, 64 << 10, None, stats).await;
-            return Ok(false);
-        }
-        M::HugeMessage => {
-            stream_payload(client, HUGE, 64 << 10, Some(()), stats).await;
-            return Ok(false);
-        }
-        M::Drip => {
-            let mut bytes = header(0x81, text.len() as u64);
-            bytes.extend_from_slice(text.as_bytes());
-            for b in bytes {
-                raw(client, &[&[b]]).await?;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-        M::FloodSmall | M::FloodLarge => {
-            let pad = if mode == M::FloodLarge { 512 << 10 } else { 0 };
-            let push = response_frame(
-                &broker_key(),
-                0,
-                "bu",
-                &json!({"balance_updates": [], "pad": "a".repeat(pad)}),
-                frame.ts,
-            );
-            while client.send(Message::text(push.clone())).await.is_ok() {
-                stats.flooded.fetch_add(1, Ordering::SeqCst);
-            }
-            return Ok(false);
-        }
-        M::PingFlood => {
-            let data = vec![7u8; 125];
-            while client
-                .send(Message::Ping(data.clone().into()))
-                .await
-                .is_ok()
-            {
-                stats.flooded.fetch_add(1, Ordering::SeqCst);
-            }
-            return Ok(false);
+        M::HugeFrame | M::HugeMessage | M::Drip | M::FloodSmall | M::FloodLarge | M::PingFlood => {
+            return overwhelm(mode, &text, frame.ts, client, stats).await;
         }
         M::WrongId(delta) => {
             client
@@ -464,6 +425,57 @@ async fn misbehave(
         | M::UpgradeDrip => unreachable!("handled before the reply"),
     }
     Ok(true)
+}
+
+/// The misbehaviours that pour bytes or frames into the client, or starve it; `false` ends
+/// the connection.
+async fn overwhelm(
+    mode: Misbehaviour,
+    text: &str,
+    ts: u64,
+    client: &mut Ws,
+    stats: &Stats,
+) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+    match mode {
+        M::HugeFrame => {
+            raw(client, &[&header(0x81, HUGE)]).await?;
+            stream_payload(client, HUGE, 64 << 10, None, stats).await;
+        }
+        M::HugeMessage => stream_payload(client, HUGE, 64 << 10, Some(()), stats).await,
+        M::Drip => {
+            let mut bytes = header(0x81, text.len() as u64);
+            bytes.extend_from_slice(text.as_bytes());
+            for b in bytes {
+                raw(client, &[&[b]]).await?;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            return Ok(true);
+        }
+        M::FloodSmall | M::FloodLarge => {
+            let pad = if mode == M::FloodLarge { 512 << 10 } else { 0 };
+            let push = response_frame(
+                &broker_key(),
+                0,
+                "bu",
+                &json!({"balance_updates": [], "pad": "a".repeat(pad)}),
+                ts,
+            );
+            while client.send(Message::text(push.clone())).await.is_ok() {
+                stats.flooded.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        _ => {
+            let data = vec![7u8; 125];
+            while client
+                .send(Message::Ping(data.clone().into()))
+                .await
+                .is_ok()
+            {
+                stats.flooded.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// A server frame header (unmasked) for `len` payload bytes.

@@ -81,8 +81,12 @@ async fn fuzz_4_6_8_against_the_embedded_broker() {
     assert!(transcripts.contains("## FUZZ-8/slow-reader"));
     assert!(transcripts.contains("close_app_session"));
 
-    // The verdicts become the notes of quirks.md, linking to the transcripts.
-    let probes_json = out.join("probes.json").display().to_string();
+    quirks_notes_come_from(&out.join("probes.json"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The verdicts become the notes of quirks.md, linking to the transcripts.
+fn quirks_notes_come_from(probes_json: &std::path::Path) {
     let compat = repo_path("reports/clearnode-v0.5.2/clearnode-0.5.2/report.json");
     let spec_dir = repo_path("spec");
     let (code, quirks, stderr) = run(
@@ -94,7 +98,7 @@ async fn fuzz_4_6_8_against_the_embedded_broker() {
             "--compat",
             &compat.display().to_string(),
             "--probes",
-            &probes_json,
+            &probes_json.display().to_string(),
             "--spec-dir",
             &spec_dir.display().to_string(),
         ],
@@ -123,5 +127,4 @@ async fn fuzz_4_6_8_against_the_embedded_broker() {
         "{}",
         row("FUZZ-8")
     );
-    let _ = std::fs::remove_dir_all(&out);
 }

@@ -31,26 +31,7 @@ pub async fn run(url: &str, seed: u64) -> ProbeResult {
     ));
     let mut conn = match login(url, &a, &b.address(), APPLICATION, &mut t, "A").await {
         Ok(conn) => conn,
-        Err(refusal) => {
-            // Refused: for B's address, or for any login? A fresh key tells.
-            let fresh = derive(seed, Role::SessionKey, 40).address();
-            let verdict = match login(url, &a, &fresh, "fuzz-4-control", &mut t, "A2").await {
-                Ok(control) => {
-                    control.close().await;
-                    ProbeResult::new(
-                        ID,
-                        None,
-                        Verdict::Survived,
-                        format!(
-                            "registering B's wallet address as A's session key was refused \
-                             ({refusal}) while A's login with a fresh key was accepted."
-                        ),
-                    )
-                }
-                Err(e) => inconclusive(format!("A could not log in at all ({refusal}; {e}).")),
-            };
-            return verdict.with(t);
-        }
+        Err(refusal) => return refused(url, seed, &a, refusal, &mut t).await.with(t),
     };
     let session = match zero_session(&mut conn, "A", APPLICATION, &a, &c.address(), &mut t).await {
         Ok(id) => id,
@@ -71,7 +52,7 @@ pub async fn run(url: &str, seed: u64) -> ProbeResult {
         "A",
         "close_app_session",
         &close,
-        &[b.clone()],
+        std::slice::from_ref(&b),
         &mut t,
     )
     .await;
@@ -105,6 +86,32 @@ pub async fn run(url: &str, seed: u64) -> ProbeResult {
     result.with(t)
 }
 
+/// A refused the registration: for B's address, or for any login? A fresh key tells.
+async fn refused(
+    url: &str,
+    seed: u64,
+    a: &crate::crypto::SecretKey,
+    refusal: String,
+    t: &mut Transcript,
+) -> ProbeResult {
+    let fresh = derive(seed, Role::SessionKey, 40).address();
+    match login(url, a, &fresh, "fuzz-4-control", t, "A2").await {
+        Ok(control) => {
+            control.close().await;
+            ProbeResult::new(
+                ID,
+                None,
+                Verdict::Survived,
+                format!(
+                    "registering B's wallet address as A's session key was refused \
+                     ({refusal}) while A's login with a fresh key was accepted."
+                ),
+            )
+        }
+        Err(e) => inconclusive(format!("A could not log in at all ({refusal}; {e}).")),
+    }
+}
+
 fn inconclusive(summary: String) -> ProbeResult {
     ProbeResult::new(ID, None, Verdict::Inconclusive, summary)
 }
@@ -125,7 +132,16 @@ async fn own_transfer(
         Err(e) => return format!("no chance: B could not log in ({e})"),
     };
     let params = json!({"destination": to, "allocations": [{"asset": "usdc", "amount": "1"}]});
-    let out = match call(&mut conn, "B", "transfer", &params, &[b.clone()], t).await {
+    let out = match call(
+        &mut conn,
+        "B",
+        "transfer",
+        &params,
+        std::slice::from_ref(b),
+        t,
+    )
+    .await
+    {
         Ok(reply) => gist(&reply.text),
         Err(e) => format!("no reply ({e})"),
     };

@@ -219,7 +219,7 @@ async fn transfer(
 ) -> Option<u64> {
     let started = Instant::now();
     let params = json!({"destination": to, "allocations": [{"asset": "usdc", "amount": "1"}]});
-    let reply = call(f, "F", "transfer", &params, &[w.clone()], t)
+    let reply = call(f, "F", "transfer", &params, std::slice::from_ref(w), t)
         .await
         .ok()?;
     let ms = started.elapsed().as_millis() as u64;

@@ -140,7 +140,7 @@ pub async fn zero_session(
         name,
         "create_app_session",
         &params,
-        &[first.clone()],
+        std::slice::from_ref(first),
         t,
     )
     .await
