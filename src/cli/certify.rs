@@ -89,6 +89,14 @@ pub struct CertifyArgs {
     /// Give the embedded broker a seeded bug (harness self-test; `nitrocert serve --fault list`).
     #[arg(long, value_name = "NAME", conflicts_with = "endpoint")]
     pub fault: Option<String>,
+    /// Stop at the first case with a finding (FAIL, ERROR, XPASS); the rest are reported as
+    /// SKIP. Same as --max-findings 1.
+    #[arg(long, conflicts_with = "max_findings")]
+    pub fail_fast: bool,
+    /// Stop once this many cases ended with a finding (a broker that drops replies costs
+    /// --timeout-ms per case).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_findings: Option<u64>,
 }
 
 /// Loads vector files from files and folders, sorted by id.
@@ -295,7 +303,19 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             bar
         });
         let mut progress = Bar { bar, noted: 0 };
-        let report = runner::run(&config, &vectors, &mut progress).await;
+        let budget = match (args.fail_fast, args.max_findings) {
+            (true, _) => Some(1),
+            (false, n) => n.map(|n| n as usize),
+        };
+        let (report, not_run) = match budget {
+            Some(max) => {
+                let mut budget = runner::budget::FindingsBudget::new(&mut progress, max);
+                let report = runner::run(&config, &vectors, &mut budget).await;
+                let not_run = report.cases.len() - budget.cases_run();
+                (report, not_run)
+            }
+            None => (runner::run(&config, &vectors, &mut progress).await, 0),
+        };
         if let Some(bar) = &progress.bar {
             bar.finish_and_clear();
         }
@@ -313,6 +333,13 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             config.target.url,
             s.total, s.pass, s.informational, s.non_strict, s.fail, s.error, s.skip, s.xfail, s.xpass
         )?;
+        if not_run > 0 {
+            writeln!(
+                out,
+                "stopped early: {not_run} of {} cases not run (--fail-fast / --max-findings)",
+                report.cases.len()
+            )?;
+        }
         writeln!(out, "report: {}", out_dir.join("report.md").display())?;
         Ok(if runner::exit_code(&report) == 0 { EXIT_OK } else { EXIT_FINDINGS })
     })

@@ -1,5 +1,6 @@
 //! `nitrocert report …`: documents derived from certification runs.
 
+use super::probe::record::{quirk_notes, ProbeRun};
 use super::{CliError, EXIT_FINDINGS, EXIT_OK};
 use crate::report::matrix::{Input, Matrix, SdkMatrix, FILES};
 use crate::report::{quirks, RunReport};
@@ -15,7 +16,8 @@ use std::path::{Path, PathBuf};
     after_help = "Example:\n  nitrocert report quirks --name 'Clearnode v0.5.2' \\\n    \
 --compat reports/clearnode-v0.5.2/clearnode-0.5.2/report.json \\\n    \
 --spec reports/clearnode-v0.5.2/spec/report.json \\\n    \
---notes reports/clearnode-v0.5.2/quirk-notes.json > reports/clearnode-v0.5.2/quirks.md"
+--notes reports/clearnode-v0.5.2/quirk-notes.json \\\n    \
+--probes reports/clearnode-v0.5.2/probes.json > reports/clearnode-v0.5.2/quirks.md"
 )]
 pub struct ReportArgs {
     #[command(subcommand)]
@@ -39,6 +41,10 @@ pub enum ReportCommand {
         /// JSON object: id → note (why a quirk is not observable, live corrections).
         #[arg(long)]
         notes: Option<PathBuf>,
+        /// probes.json of `nitrocert probe --out` against the same broker: each probe's verdict
+        /// becomes the note of its FUZZ-n, linking to probes.md beside quirks.md.
+        #[arg(long)]
+        probes: Option<PathBuf>,
         /// Folder of the spec digests.
         #[arg(long = "spec-dir", default_value = "spec")]
         spec_dir: PathBuf,
@@ -83,14 +89,25 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             compat,
             spec,
             notes,
+            probes,
             spec_dir,
         } => {
             let compat: RunReport = read_json(compat)?;
             let spec: Option<RunReport> = spec.as_deref().map(read_json).transpose()?;
-            let notes: BTreeMap<String, String> = match notes {
+            let mut notes: BTreeMap<String, String> = match notes {
                 Some(p) => read_json(p)?,
                 None => BTreeMap::new(),
             };
+            if let Some(path) = probes {
+                let run: ProbeRun = read_json(path)?;
+                for (id, probed) in quirk_notes(&run, "probes.md") {
+                    let note = match notes.remove(&id) {
+                        Some(manual) => format!("{probed} {manual}"),
+                        None => probed,
+                    };
+                    notes.insert(id, note);
+                }
+            }
             let texts = coverage::read_spec(spec_dir)
                 .map_err(|e| CliError::Input(format!("cannot read {}: {e}", spec_dir.display())))?;
             let defs = quirks::definitions(&texts);

@@ -53,7 +53,13 @@ pub enum Fault {
     CloseSkipsQuorum,
     /// Never checks `req[3]` against the clock (WIRE-12).
     TimestampUnchecked,
+    /// Answers app-session requests with another request's id (WIRE-8): the id plus
+    /// [`WRONG_REPLY_ID_SHIFT`], as a broker that mixes up its pending requests would.
+    WrongReplyId,
 }
+
+/// How far [`Fault::WrongReplyId`] moves a reply's id (issue #10 saw a proxy add 7).
+pub const WRONG_REPLY_ID_SHIFT: u64 = 7;
 
 impl Fault {
     pub const ALL: &'static [Fault] = &[
@@ -73,6 +79,7 @@ impl Fault {
         Fault::TransferOverdraws,
         Fault::CloseSkipsQuorum,
         Fault::TimestampUnchecked,
+        Fault::WrongReplyId,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +100,7 @@ impl Fault {
             Fault::TransferOverdraws => "transfer-overdraws",
             Fault::CloseSkipsQuorum => "close-skips-quorum",
             Fault::TimestampUnchecked => "timestamp-unchecked",
+            Fault::WrongReplyId => "wrong-reply-id",
         }
     }
 
@@ -126,6 +134,20 @@ impl Fault {
             Fault::TransferOverdraws => "transfer does not check the sender's balance",
             Fault::CloseSkipsQuorum => "close_app_session does not check the quorum",
             Fault::TimestampUnchecked => "req[3] is not checked against the clock",
+            Fault::WrongReplyId => "replies to app-session requests carry the request id plus 7",
+        }
+    }
+
+    /// The id the faulty broker writes in its reply to request `id` of `method`.
+    pub fn reply_id(self, method: &str, id: u64) -> u64 {
+        let app_session = matches!(
+            method,
+            "create_app_session" | "submit_app_state" | "close_app_session"
+        );
+        if self == Fault::WrongReplyId && app_session {
+            id.wrapping_add(WRONG_REPLY_ID_SHIFT)
+        } else {
+            id
         }
     }
 
@@ -490,5 +512,15 @@ mod tests {
             assert!(!f.describe().is_empty());
         }
         assert!(Fault::ALL.len() >= 12);
+    }
+
+    // WIRE-8: the fault moves the id of app-session replies only.
+    #[test]
+    fn wrong_reply_id_moves_app_session_reply_ids_only() {
+        let f = Fault::WrongReplyId;
+        assert_eq!(f.reply_id("create_app_session", 3), 10);
+        assert_eq!(f.reply_id("close_app_session", 6), 13);
+        assert_eq!(f.reply_id("ping", 3), 3);
+        assert_eq!(Fault::Silent.reply_id("create_app_session", 3), 3);
     }
 }

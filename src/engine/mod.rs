@@ -241,7 +241,11 @@ impl Engine {
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
         // WIRE-12a: the reply's ts is the broker's clock, even before a future-dated request's.
         let (method, params) = self.reply_parts(&request, &outcome.response);
-        let res = response_array(request.id, &method, &params, now_ms);
+        // A seeded fault may answer under another id (`wrong-reply-id`).
+        let reply_id = self
+            .fault
+            .map_or(request.id, |f| f.reply_id(&request.method, request.id));
+        let res = response_array(reply_id, &method, &params, now_ms);
         if let Some(sender) = self.model.take_history_sender() {
             self.record_history(sender, &request, &res);
         }

@@ -107,6 +107,8 @@ pub fn render(
         let verdict = if run.is_empty() && note.starts_with("**Confirmed**") {
             // Shown by a probe rather than a vector (the destructive findings).
             "confirmed (probe)"
+        } else if run.is_empty() && note.starts_with("**Refuted**") {
+            "refuted (probe)"
         } else if run.is_empty() {
             "not observed"
         } else if run

@@ -2,6 +2,7 @@
 //! against the model, and collect a [`RunReport`]. A divergence is a finding in the report;
 //! `Err` only means the harness itself could not run.
 
+pub mod budget;
 pub mod case;
 pub mod diff;
 mod error;
@@ -23,6 +24,12 @@ use crate::verdict::{CaseReport, RunReport, Summary};
 /// Prints progress; a bar on a terminal, plain lines elsewhere.
 pub trait Progress {
     fn case_done(&mut self, done: usize, total: usize, report: &CaseReport);
+
+    /// Why the run should end now, if it should (`--fail-fast`, [`budget::FindingsBudget`]):
+    /// the cases not run yet are reported as SKIP with this reason.
+    fn stop(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No progress output.
@@ -83,6 +90,10 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
         config.known.apply(&mut report);
         progress.case_done(i + 1, vectors.len(), &report);
         cases.push(report);
+        if let Some(reason) = progress.stop() {
+            cases.extend(vectors[i + 1..].iter().map(|v| budget::not_run(v, &reason)));
+            break;
+        }
     }
     let summary = Summary::of(&cases);
     RunReport {

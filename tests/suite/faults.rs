@@ -167,6 +167,7 @@ fault_tests! {
     transfer_overdraws => Fault::TransferOverdraws,
     close_skips_quorum => Fault::CloseSkipsQuorum,
     timestamp_unchecked => Fault::TimestampUnchecked,
+    wrong_reply_id => Fault::WrongReplyId,
 }
 
 /// Each checked-in regression vector named after a fault fails with that fault and passes on
