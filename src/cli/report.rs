@@ -56,6 +56,9 @@ pub enum ReportCommand {
         /// An existing list whose quirk ids and reasons are kept.
         #[arg(long)]
         known: Option<PathBuf>,
+        /// Only these cases (repeatable): the entry to paste for one case.
+        #[arg(long = "case", value_name = "ID")]
+        cases: Vec<String>,
     },
     /// Compare the verdict of every case of two runs (a committed report and a fresh one).
     /// Exit 1 when a case is missing on one side or ends in another class.
@@ -75,7 +78,11 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError>
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     match &args.command {
-        ReportCommand::Known { report, known } => known_list(report, known.as_deref(), out),
+        ReportCommand::Known {
+            report,
+            known,
+            cases,
+        } => known_list(report, known.as_deref(), cases, out),
         ReportCommand::Compare { old, new } => compare(old, new, out),
         ReportCommand::Quirks {
             name,
@@ -145,9 +152,18 @@ fn quirks_and_reasons(path: &Path) -> Result<BTreeMap<String, (Vec<String>, Stri
 fn known_list(
     report: &Path,
     existing: Option<&Path>,
+    only: &[String],
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let report: RunReport = read_json(report)?;
+    let mut report: RunReport = read_json(report)?;
+    if !only.is_empty() {
+        report.cases.retain(|c| only.contains(&c.id));
+        if report.cases.len() != only.len() {
+            return Err(CliError::Input(format!(
+                "not every --case is a case of the report: {only:?}"
+            )));
+        }
+    }
     let existing = match existing {
         Some(path) => quirks_and_reasons(path)?,
         None => BTreeMap::new(),
@@ -168,7 +184,11 @@ fn known_list(
             list.cases.insert(case.id.clone(), entry);
         }
     }
-    for id in existing.keys().filter(|id| !list.cases.contains_key(*id)) {
+    let asked = |id: &String| only.is_empty() || only.contains(id);
+    for id in existing
+        .keys()
+        .filter(|id| asked(id) && !list.cases.contains_key(*id))
+    {
         eprintln!("nitrocert: {id} no longer diverges in this run: left out");
     }
     let text = serde_json::to_string_pretty(&list).map_err(|e| CliError::Input(e.to_string()))?;
