@@ -28,8 +28,14 @@ re-signed with fresh timestamps, and compares every reply, every notification an
 Without --endpoint it starts the embedded reference broker in-process and certifies it. With \
 --endpoint it certifies that broker; tell it how to fund test wallets (--fund-cmd or \
 --funder-key) and, for channel cases, how to give a wallet a channel (--channel-cmd).\n\n\
-Writes report.json, junit.xml, report.md and report.html into --out. Exit code 0: conformant; \
-1: findings (FAIL, ERROR or XPASS); 2: the harness could not run.",
+Writes report.json, junit.xml, report.md and report.html into --out (default: \
+reports/<name>/<profile>/ for a full run; a run of chosen --vectors is a subset run and \
+defaults to reports/<name>/<profile>-subset/, so it never replaces a full run's report).\n\n\
+--known lists known divergences pinned to their findings (`nitrocert report known` writes \
+the entries from a report.json). In a full run every listed id must be a loaded vector; in a \
+subset run the entries of vectors not loaded are left out.\n\n\
+Exit code 0: conformant; 1: findings (FAIL, ERROR or XPASS, or a stale --known list); 2: the \
+harness could not run (bad arguments, a malformed --known file).",
     after_help = "Examples:\n  \
 nitrocert certify                                   # the embedded broker, clearnode-0.5.2 profile\n  \
 nitrocert certify --profile spec\n  \
@@ -47,10 +53,11 @@ pub struct CertifyArgs {
     /// What the broker is held to: `clearnode-0.5.2` (bug-compatible) or `spec`.
     #[arg(long, default_value = "clearnode-0.5.2", value_parser = ["clearnode-0.5.2", "spec"])]
     pub profile: String,
-    /// Vector files or folders (default: vectors/).
+    /// Vector files or folders (default: vectors/, a full run; given, a subset run).
     #[arg(long = "vectors", value_name = "PATH")]
     pub vectors: Vec<PathBuf>,
-    /// Report folder (default: reports/<name>/<profile>/).
+    /// Report folder (default: reports/<name>/<profile>/, or reports/<name>/<profile>-subset/
+    /// for a subset run).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Name of the target in reports (default: `embedded`, or the endpoint's host:port).
@@ -68,7 +75,8 @@ pub struct CertifyArgs {
     /// Channel command, with {wallet} {status} {amount} placeholders.
     #[arg(long, value_name = "COMMAND")]
     pub channel_cmd: Option<String>,
-    /// Known-divergence file (JSON: {"cases": {"<case id>": {"class": "FAIL", "reason": "Q-1 …"}}}).
+    /// Known-divergence file (JSON: {"cases": {"<case id>": {"quirks": ["Q-1"], "reason": "…",
+    /// "class": "FAIL", "findings": [{"step", "action", "class", "what", "hash"}, …]}}}).
     #[arg(long, value_name = "FILE")]
     pub known: Option<PathBuf>,
     /// Longest wait for one reply, in milliseconds.
@@ -214,12 +222,57 @@ async fn controlled_target(
     ))
 }
 
+/// The known-divergence list for this run: `Ok(None)` when a full run meets a stale list
+/// (ids that are no loaded vector), which fails the run before it starts.
+fn known_for_run(
+    args: &CertifyArgs,
+    vectors: &[Vector],
+) -> Result<Option<KnownDivergences>, CliError> {
+    let Some(path) = &args.known else {
+        return Ok(Some(KnownDivergences::default()));
+    };
+    let list = KnownDivergences::load(path).map_err(|e| CliError::Input(e.to_string()))?;
+    let full = args.vectors.is_empty();
+    match list.for_run(vectors.iter().map(|v| v.id.as_str()), full) {
+        Ok((kept, 0)) => Ok(Some(kept)),
+        Ok((kept, dropped)) => {
+            eprintln!(
+                "nitrocert: note: subset run: {dropped} entries of {} are for vectors not loaded and are not checked",
+                path.display()
+            );
+            Ok(Some(kept))
+        }
+        Err(stale) => {
+            eprintln!(
+                "nitrocert: {} is stale: {} listed ids are no vector of this run: {}",
+                path.display(),
+                stale.len(),
+                stale.join(", ")
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Where the reports go: --out, else the target's folder; a subset run gets its own folder so
+/// it never replaces the published report of a full run.
+fn out_dir(args: &CertifyArgs, target: &str, profile: Profile) -> PathBuf {
+    if let Some(out) = &args.out {
+        return out.clone();
+    }
+    let folder = if args.vectors.is_empty() {
+        profile.name().to_string()
+    } else {
+        format!("{}-subset", profile.name())
+    };
+    PathBuf::from("reports").join(target).join(folder)
+}
+
 pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let vectors = load_vectors(&args.vectors)?;
-    let known = match &args.known {
-        Some(path) => KnownDivergences::load(path).map_err(CliError::Input)?,
-        None => KnownDivergences::default(),
+    let Some(known) = known_for_run(args, &vectors)? else {
+        return Ok(EXIT_FINDINGS);
     };
     let limits = Limits {
         reply_timeout_ms: args.timeout_ms,
@@ -283,10 +336,7 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             broker_address: broker_address.clone().or(target.broker_address),
             ..target
         };
-        let out_dir = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("reports").join(&target.name).join(profile.name()));
+        let out_dir = out_dir(args, &target.name, profile);
         let config = RunConfig {
             target,
             profile,

@@ -79,8 +79,9 @@ fn decode_payload(raw: &RawValue, into: &mut Payload) -> Result<(), Abort> {
     // WIRE-10: any uint64 id is accepted and echoed exactly.
     into.id = Some(as_u64(&elements[0]).ok_or(Abort)?);
     into.method = Some(as_string(&elements[1]).ok_or(Abort)?);
-    // A number that does not fit a double (1e400) fails Go's decode into `any` (AS-AMT-3).
-    into.params = Some(serde_json::from_str(elements[2].get()).map_err(|_| Abort)?);
+    // A number that does not fit a double (1e400) fails Go's decode into `any` (AS-AMT-3);
+    // a lone surrogate does not (it becomes U+FFFD).
+    into.params = Some(super::js::go_value(elements[2].get()).map_err(|_| Abort)?);
     into.ts = Some(as_u64(&elements[3]).ok_or(Abort)?);
     into.raw = raw.get().to_string();
     Ok(())
