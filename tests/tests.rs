@@ -15,6 +15,8 @@ mod fuzz;
 mod fuzz_corpus;
 #[path = "suite/kat.rs"]
 mod kat;
+#[path = "suite/race.rs"]
+mod race;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/report_run.rs"]

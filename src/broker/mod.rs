@@ -20,6 +20,9 @@ use tokio_tungstenite::tungstenite::Message;
 /// Frames a client may leave unread before the broker drops it (Clearnode's queues hold 10
 /// and then stall, TRANS-8; a reference broker disconnects instead of stalling others).
 const OUTBOUND_QUEUE_FRAMES: usize = 1024;
+/// How long a broker with a race fault waits between its read and its write (long enough for
+/// requests released together by a client to land in between, on a loaded machine).
+const RACE_FAULT_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 /// Largest inbound frame (Clearnode has no limit, TRANS-5; a reference broker needs one).
 pub const MAX_FRAME_BYTES: usize = 4 << 20;
 
@@ -195,12 +198,24 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };
+        // A seeded race fault reads under one lock acquisition and writes under the next, so
+        // other connections' requests run in between (Fault::TransferLostUpdate).
+        let stale = shared
+            .lock()
+            .expect("engine lock")
+            .engine
+            .read_phase(conn, &bytes);
+        if stale.is_some() {
+            tokio::time::sleep(RACE_FAULT_WINDOW).await;
+        }
         let mut shared = shared.lock().expect("engine lock");
         if !shared.outboxes.contains_key(&conn) {
             break;
         }
         let now = shared.now_ms();
-        let handled = shared.engine.handle(conn, &bytes, now);
+        let handled = shared
+            .engine
+            .handle_after_read(conn, &bytes, now, stale.as_ref());
         shared.deliver(handled.frames);
     }
     {

@@ -38,6 +38,10 @@ pub enum ReportCommand {
         /// JSON object: id → note (why a quirk is not observable, live corrections).
         #[arg(long)]
         notes: Option<PathBuf>,
+        /// Race verdicts (`races.json` of `nitrocert race --verdicts`): their notes replace
+        /// the notes of the ids they cover.
+        #[arg(long)]
+        races: Option<PathBuf>,
         /// Folder of the spec digests.
         #[arg(long = "spec-dir", default_value = "spec")]
         spec_dir: PathBuf,
@@ -57,14 +61,18 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             compat,
             spec,
             notes,
+            races,
             spec_dir,
         } => {
             let compat: RunReport = read_json(compat)?;
             let spec: Option<RunReport> = spec.as_deref().map(read_json).transpose()?;
-            let notes: BTreeMap<String, String> = match notes {
+            let mut notes: BTreeMap<String, String> = match notes {
                 Some(p) => read_json(p)?,
                 None => BTreeMap::new(),
             };
+            if let Some(p) = races {
+                notes.extend(crate::race::verdicts::quirk_notes(&read_json(p)?));
+            }
             let texts = coverage::read_spec(spec_dir)
                 .map_err(|e| CliError::Input(format!("cannot read {}: {e}", spec_dir.display())))?;
             let defs = quirks::definitions(&texts);

@@ -53,6 +53,11 @@ pub enum Fault {
     CloseSkipsQuorum,
     /// Never checks `req[3]` against the clock (WIRE-12).
     TimestampUnchecked,
+    /// A race: `transfer` reads the sender's balance, yields, and later writes *read − amount*
+    /// (a read-modify-write without a lock), so a debit that landed in between is lost. The
+    /// embedded broker runs the read and the write in two acquisitions of its engine lock
+    /// ([`crate::broker`]); a sequential client can never see it.
+    TransferLostUpdate,
 }
 
 impl Fault {
@@ -75,6 +80,21 @@ impl Fault {
         Fault::TimestampUnchecked,
     ];
 
+    /// Faults that only show under concurrent requests: a sequential harness (certify, fuzz)
+    /// cannot catch them, so they are counted apart, by `nitrocert race`.
+    pub const RACE: &'static [Fault] = &[Fault::TransferLostUpdate];
+
+    /// Every fault, sequential and race.
+    pub fn every() -> impl Iterator<Item = Fault> {
+        Fault::ALL.iter().chain(Fault::RACE).copied()
+    }
+
+    /// Whether the broker splits a request into a read and a later write (see
+    /// [`Fault::read_phase`]).
+    pub fn splits_read_and_write(self) -> bool {
+        self == Fault::TransferLostUpdate
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Fault::Silent => "silent",
@@ -93,11 +113,12 @@ impl Fault {
             Fault::TransferOverdraws => "transfer-overdraws",
             Fault::CloseSkipsQuorum => "close-skips-quorum",
             Fault::TimestampUnchecked => "timestamp-unchecked",
+            Fault::TransferLostUpdate => "transfer-lost-update",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Fault> {
-        Fault::ALL.iter().copied().find(|f| f.name() == name)
+        Fault::every().find(|f| f.name() == name)
     }
 
     pub fn describe(self) -> &'static str {
@@ -126,6 +147,9 @@ impl Fault {
             Fault::TransferOverdraws => "transfer does not check the sender's balance",
             Fault::CloseSkipsQuorum => "close_app_session does not check the quorum",
             Fault::TimestampUnchecked => "req[3] is not checked against the clock",
+            Fault::TransferLostUpdate => {
+                "transfer reads the balance, yields, then writes read - amount (race only)"
+            }
         }
     }
 
@@ -136,6 +160,39 @@ impl Fault {
 
     /// One model step as the faulty broker does it.
     pub fn step(self, model: &mut Model, call: &Call) -> Outcome {
+        self.step_after_read(model, call, None)
+    }
+
+    /// The read half of a request, for a fault that splits reads from writes: the balances
+    /// the write will later be based on. `None` for every other fault and request.
+    pub fn read_phase(
+        self,
+        model: &Model,
+        conn: crate::model::ConnId,
+        method: &str,
+        params: &Value,
+    ) -> Option<StaleRead> {
+        if self != Fault::TransferLostUpdate || method != "transfer" {
+            return None;
+        }
+        let wallet = model.connection_wallet(conn)?.to_string();
+        let balances = transfer_sums(params)
+            .into_keys()
+            .map(|asset| {
+                let read = model.unified_balance(&wallet, &asset);
+                (asset, read)
+            })
+            .collect();
+        Some(StaleRead { wallet, balances })
+    }
+
+    /// [`Fault::step`], with what [`Fault::read_phase`] read in an earlier lock acquisition.
+    pub fn step_after_read(
+        self,
+        model: &mut Model,
+        call: &Call,
+        stale: Option<&StaleRead>,
+    ) -> Outcome {
         let mut params = call.params.clone();
         let mut signatures = call.signatures.to_vec();
         let mut ts = call.ts;
@@ -241,6 +298,18 @@ impl Fault {
                 }
             }
             Fault::TimestampUnchecked => ts = call.now_ms,
+            Fault::TransferLostUpdate if call.method == "transfer" => {
+                if let Some(stale) = stale {
+                    // The write is based on the old read: put the read balance back for the
+                    // step, so a debit that landed since is overwritten (kept if accepted).
+                    for (asset, read) in &stale.balances {
+                        let delta = read - model.unified_balance(&stale.wallet, asset);
+                        if !delta.is_zero() {
+                            undo.inject(model, &stale.wallet, &stale.wallet, asset, &delta);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         let faulty = Call {
@@ -286,6 +355,14 @@ impl Fault {
             _ => {}
         }
     }
+}
+
+/// Balances a broker read before it yielded (for [`Fault::TransferLostUpdate`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleRead {
+    pub wallet: String,
+    /// (asset, balance as read).
+    pub balances: Vec<(String, Dec)>,
 }
 
 /// Temporary changes a fault made for one step, put back after it.
@@ -484,8 +561,8 @@ mod tests {
     #[test]
     fn names_round_trip_and_are_unique() {
         let mut names = std::collections::BTreeSet::new();
-        for f in Fault::ALL {
-            assert_eq!(Fault::from_name(f.name()), Some(*f));
+        for f in Fault::every() {
+            assert_eq!(Fault::from_name(f.name()), Some(f));
             assert!(names.insert(f.name()));
             assert!(!f.describe().is_empty());
         }
