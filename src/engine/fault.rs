@@ -61,6 +61,7 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The faults a sequential harness (certify, fuzz) must catch: the kill rate's list.
     pub const ALL: &'static [Fault] = &[
         Fault::Silent,
         Fault::SkipCloseCredit,
@@ -567,5 +568,41 @@ mod tests {
             assert!(!f.describe().is_empty());
         }
         assert!(Fault::ALL.len() >= 12);
+    }
+
+    /// The race fault, its two halves driven by hand: a transfer read at 100, another transfer
+    /// of 60 lands in between, then the first writes 100 − 60: one debit is lost.
+    #[test]
+    fn transfer_lost_update_overwrites_a_debit_that_landed_in_between() {
+        use crate::model::amount::dec;
+        use crate::model::{Config, Profile};
+        let (a, b) = (
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        );
+        let mut model = Model::new(Profile::Clearnode052, Config::default());
+        let now = 1_700_000_000_000;
+        model.login(1, a, now);
+        model.fund(a, "usdc", &dec("100"));
+        let params = serde_json::json!({"destination": b, "allocations": [{"asset": "usdc", "amount": "60"}]});
+        let sigs = vec![Some(a.to_string())];
+        let call = Call::new(1, "transfer", &params, &sigs, now);
+        let fault = Fault::TransferLostUpdate;
+        let stale = fault.read_phase(&model, 1, "transfer", &params).unwrap();
+        assert_eq!(stale.balances, vec![("usdc".to_string(), dec("100"))]);
+        // Sequentially (no stale read) the fault is the model.
+        let mut serial = model.clone();
+        let first = fault.step(&mut serial, &call);
+        assert!(first.is_ok(), "{:?}", first.response);
+        assert!(!fault.step(&mut serial, &call).is_ok());
+        // Interleaved: both accepted, the sender ends at 40, not −20; 60 created.
+        assert!(fault.step(&mut model, &call).is_ok());
+        assert!(fault
+            .step_after_read(&mut model, &call, Some(&stale))
+            .is_ok());
+        assert_eq!(model.unified_balance(a, "usdc"), dec("40"));
+        assert_eq!(model.unified_balance(b, "usdc"), dec("120"));
+        assert_eq!(Fault::from_name("transfer-lost-update"), Some(fault));
+        assert!(!Fault::ALL.contains(&fault) && Fault::RACE.contains(&fault));
     }
 }
