@@ -40,7 +40,10 @@ rm -f "$OUT/races.json"
 status=0
 for profile in clearnode-0.5.2 spec; do
   write=(--races vectors/races)
-  if [ "$profile" = spec ]; then TIME=$((TIME / 3)); TRIES=5; write=(--no-write); fi
+  if [ "$profile" = spec ]; then
+    TIME=$((TIME / 3)); TRIES=5; write=(--no-write)
+    "$ADAPTER/restart.sh"   # the first run's pending challenges go (AUTH-9)
+  fi
   code=0
   "$NITROCERT" race --endpoint ws://127.0.0.1:8000/ws --profile "$profile" \
     --name clearnode-v0.5.2 --seed "$SEED" --time "$TIME" --tries "$TRIES" "${write[@]}" \

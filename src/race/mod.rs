@@ -64,7 +64,10 @@ pub struct Reproducer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     pub tries: usize,
+    /// Replays with an anomaly (QUIRK or FAIL) …
     pub reproduced: usize,
+    /// … of which FAILed (in `clearnode-0.5.2`: money created or destroyed).
+    pub failed: usize,
 }
 
 /// The counts of one kind.
@@ -168,7 +171,8 @@ pub struct RaceReport {
     pub logins: usize,
     pub kinds: Vec<KindTally>,
     pub checker: CheckerStats,
-    /// Runs worth reading: every one with an anomaly, an unknown or an error, and round 0.
+    /// Runs worth reading: round 0, and the first run of each kind that ended in each class
+    /// other than PASS (the counts cover the rest).
     pub instances: Vec<InstanceReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -222,6 +226,18 @@ impl Challenges {
         self.spent = needed;
         Ok(())
     }
+
+    /// A broker that refused a login for its challenge cap (AUTH-9, shared with other users)
+    /// gets the restart (or the clock move) before the next run.
+    fn after(&mut self, run: &InstanceReport) {
+        if run
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("failed to generate challenge"))
+        {
+            self.spent = usize::MAX / 2;
+        }
+    }
 }
 
 async fn run_command(command: &str) -> Result<(), String> {
@@ -264,6 +280,7 @@ pub async fn explore(
         duration_ms: 0,
     };
     let mut challenges = Challenges { spent: 0 };
+    let mut shown: std::collections::BTreeSet<(Kind, RaceClass)> = Default::default();
     while report.rounds < config.max_rounds.unwrap_or(u64::MAX) && started.elapsed() < config.time {
         let round = report.rounds;
         let vector = round_vector(env.seed, round, config);
@@ -272,6 +289,7 @@ pub async fn explore(
             break;
         }
         let instance = exec::run(&vector, env, round as usize).await;
+        challenges.after(&instance);
         report.rounds += 1;
         report.logins += instance.logins;
         let classes = instance.classes(&vector);
@@ -284,10 +302,14 @@ pub async fn explore(
         }
         progress(&round_line(round, &instance, &classes));
         let failed = classes.iter().any(|(_, _, c)| *c == RaceClass::Fail);
-        if round == 0
-            || instance.error.is_some()
-            || classes.iter().any(|(_, _, c)| *c != RaceClass::Pass)
-        {
+        // A new (kind, class) pair is worth a timeline; a repeat only adds to the counts.
+        let new: Vec<_> = classes
+            .iter()
+            .map(|(_, k, c)| (*k, *c))
+            .filter(|pair| !shown.contains(pair))
+            .collect();
+        if round == 0 || new.iter().any(|(_, c)| *c != RaceClass::Pass) {
+            shown.extend(new);
             report.instances.push(instance);
         }
         if config.stop_on_fail && failed {
@@ -369,16 +391,17 @@ async fn reproduce(
         }
         None => None,
     };
-    let mut reproduced = 0;
+    let (mut reproduced, mut failed) = (0, 0);
     for k in 0..config.tries {
         challenges
             .make_room(logins_of(&vector), env, config)
             .await?;
         let run = exec::run(&vector, env, k).await;
         report.logins += run.logins;
-        if run.classes(&vector).iter().any(|(_, _, c)| c.reproduced()) {
-            reproduced += 1;
-        }
+        challenges.after(&run);
+        let worst = run.classes(&vector).iter().map(|(_, _, c)| *c).max();
+        reproduced += usize::from(worst.is_some_and(RaceClass::reproduced));
+        failed += usize::from(worst == Some(RaceClass::Fail));
     }
     if let Some(t) = report.kinds.iter_mut().find(|t| t.kind == kind) {
         t.reproducer = Some(Reproducer {
@@ -386,6 +409,7 @@ async fn reproduce(
             path,
             tries: config.tries,
             reproduced,
+            failed,
         });
     }
     Ok(())

@@ -2,8 +2,9 @@
 //! no serial order, the same bytes or the same version accepted twice) and a class per race,
 //! by profile. Q-23 and FUZZ-5 make a double spend or a lost update the documented behaviour
 //! of Clearnode v0.5.2, so in the `clearnode-0.5.2` profile such a race is a QUIRK (the quirk
-//! reproduced); in `spec` it is a FAIL. Money created or destroyed is a FAIL in both: Q-23's
-//! ledger is append-only, so a race there can overdraw, never break conservation.
+//! reproduced); in `spec` it is a FAIL. Money created or destroyed is a FAIL in both: Q-23
+//! documents overdrafts and versions passed twice, not a broken AS-INV-1, so a race that
+//! breaks conservation goes beyond the documented quirk.
 
 use super::check::Serial;
 use super::history::{Op, OpOutcome};

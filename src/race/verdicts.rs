@@ -14,8 +14,11 @@ pub const FORMAT: &str = "nitrocert-races/1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindEvidence {
     pub bursts: usize,
-    /// Bursts with an anomaly (QUIRK or FAIL).
+    /// Bursts with an anomaly (QUIRK or FAIL) …
     pub reproduced: usize,
+    /// … of which FAILed (money created or destroyed, or any anomaly in `spec`).
+    #[serde(default)]
+    pub failed: usize,
     pub unknown: usize,
     pub error: usize,
     /// The kind's worst class.
@@ -50,6 +53,7 @@ fn evidence(t: &KindTally) -> KindEvidence {
     KindEvidence {
         bursts: t.bursts,
         reproduced: t.quirk + t.fail,
+        failed: t.fail,
         unknown: t.unknown,
         error: t.error,
         class: t.class().name().to_string(),
@@ -57,10 +61,10 @@ fn evidence(t: &KindTally) -> KindEvidence {
             .reproducer
             .as_ref()
             .map(|r| r.path.clone().unwrap_or_else(|| r.vector.clone())),
-        replays: t
-            .reproducer
-            .as_ref()
-            .map(|r| format!("{}/{}", r.reproduced, r.tries)),
+        replays: t.reproducer.as_ref().map(|r| match r.failed {
+            0 => format!("{}/{}", r.reproduced, r.tries),
+            f => format!("{}/{} ({f} FAIL)", r.reproduced, r.tries),
+        }),
     }
 }
 
@@ -128,7 +132,11 @@ pub fn quirk_notes(v: &RaceVerdicts) -> BTreeMap<String, String> {
                     (Some(p), Some(r)) => format!("; reproducer `{p}` reproduced {r} replays"),
                     _ => String::new(),
                 };
-                format!("{k}: {} of {} bursts{repro}", e.reproduced, e.bursts)
+                let fail = match e.failed {
+                    0 => String::new(),
+                    f => format!(" ({f} FAIL: money created or destroyed)"),
+                };
+                format!("{k}: {} of {} bursts{fail}{repro}", e.reproduced, e.bursts)
             })
             .collect();
         let spec = profiles
