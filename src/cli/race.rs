@@ -299,8 +299,12 @@ fn print_explore(report: &RaceReport, out: &mut dyn Write) -> std::io::Result<()
             .reproducer
             .as_ref()
             .map(|r| {
+                let fails = match r.failed {
+                    0 => String::new(),
+                    n => format!(" ({n} FAIL)"),
+                };
                 format!(
-                    "{}/{} tries: {}",
+                    "{}/{} tries{fails}: {}",
                     r.reproduced,
                     r.tries,
                     r.path.as_deref().unwrap_or(&r.vector)

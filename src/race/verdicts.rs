@@ -128,13 +128,13 @@ pub fn quirk_notes(v: &RaceVerdicts) -> BTreeMap<String, String> {
             .kinds
             .iter()
             .map(|(k, e)| {
-                let repro = match (&e.reproducer, &e.replays) {
-                    (Some(p), Some(r)) => format!("; reproducer `{p}` reproduced {r} replays"),
-                    _ => String::new(),
-                };
                 let fail = match e.failed {
                     0 => String::new(),
-                    f => format!(" ({f} FAIL: money created or destroyed)"),
+                    f => format!(", {f} of them FAIL (money created or destroyed)"),
+                };
+                let repro = match (&e.reproducer, &e.replays) {
+                    (Some(p), Some(r)) => format!("; minimal reproducer `{p}`: {r} replays"),
+                    _ => String::new(),
                 };
                 format!("{k}: {} of {} bursts{fail}{repro}", e.reproduced, e.bursts)
             })
@@ -153,7 +153,7 @@ pub fn quirk_notes(v: &RaceVerdicts) -> BTreeMap<String, String> {
         out.insert(
             id.clone(),
             format!(
-                "{head} `nitrocert race` ({} racing connections, seed {}): {}.{spec}",
+                "{head} `nitrocert race` ({} racing connections per race, seed {}); bursts with an anomaly: {}.{spec}",
                 compat.clients,
                 compat.seed,
                 kinds.join("; ")
