@@ -5,7 +5,9 @@
 //! The search is Wing–Gong–Lowe's, as Knossos and Porcupine run it: depth first, each step
 //! takes an operation none of whose real-time predecessors is still pending, and a memo of
 //! (operations taken, indeterminate ones applied, model state) prunes every configuration
-//! already explored. A timed-out operation is indeterminate (Jepsen's `info`): the search tries
+//! already explored; an operation the broker refused is placed as soon as the model refuses it
+//! too (a refusal changes nothing, so where it goes does not matter: a partial-order
+//! reduction). A timed-out operation is indeterminate (Jepsen's `info`): the search tries
 //! it applied at any point after its invocation, and not applied at all. The history is first
 //! split by the wallets and sessions the operations touch; independent parts are searched
 //! apart (P-compositionality, as Porcupine partitions by key). The search is bounded: when its
@@ -534,6 +536,18 @@ impl<'a> Search<'a> {
         if self.memo.contains(&key) {
             return Ok(false);
         }
+        if let Some((i, next)) = self.refused_here(model, done)? {
+            // A refusal changes no state, so placing it as early as real time allows loses
+            // no order (a partial-order reduction): no branching on where refusals go.
+            let bit = 1u64 << i;
+            path.push((i, true));
+            if self.dfs(&next, done | bit, applied | bit, path)? {
+                return Ok(true);
+            }
+            path.pop();
+            self.memo.insert(key);
+            return Ok(false);
+        }
         for i in 0..n {
             let bit = 1u64 << i;
             if done & bit != 0 || self.before[i] & !done != 0 {
@@ -557,6 +571,20 @@ impl<'a> Search<'a> {
         }
         self.memo.insert(key);
         Ok(false)
+    }
+
+    /// A placeable operation the broker refused and the model refuses in this state too.
+    fn refused_here(&mut self, model: &Model, done: u64) -> Result<Option<(usize, Model)>, Halt> {
+        for i in 0..self.ops.len() {
+            let bit = 1u64 << i;
+            let placeable = done & bit == 0 && self.before[i] & !done == 0;
+            if placeable && self.ops[i].observed == Observed::Rejected {
+                if let Some(next) = self.step(model, i)? {
+                    return Ok(Some((i, next)));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// The model after operation `i`, if its decision is the observed one.

@@ -52,11 +52,18 @@ pub struct GroupVerdict {
 pub struct BurstReport {
     pub history: BurstHistory,
     pub serial: Serial,
-    /// Independent parts the checker searched apart.
-    pub parts: usize,
+    /// Independent parts the checker searched apart, each with its own verdict.
+    pub parts: Vec<PartSummary>,
     pub model_steps: u64,
     pub check_us: u64,
     pub groups: Vec<GroupVerdict>,
+}
+
+/// One independent part of a burst (the operations of one race, normally).
+#[derive(Debug, Clone, Serialize)]
+pub struct PartSummary {
+    pub ops: Vec<usize>,
+    pub serial: Serial,
 }
 
 /// One run of a race vector.
@@ -668,7 +675,14 @@ async fn run_burst(
             ops,
         },
         serial: checked.serial(),
-        parts: checked.parts.len(),
+        parts: checked
+            .parts
+            .iter()
+            .map(|p| PartSummary {
+                ops: p.ops.clone(),
+                serial: p.serial.clone(),
+            })
+            .collect(),
         model_steps: checked.model_steps,
         check_us: checked.micros,
         groups,

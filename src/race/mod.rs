@@ -151,7 +151,7 @@ impl CheckerStats {
             self.us_max = self.us_max.max(b.check_us);
             self.model_steps_total += b.model_steps;
             self.model_steps_max = self.model_steps_max.max(b.model_steps);
-            self.parts += b.parts;
+            self.parts += b.parts.len();
             if matches!(b.serial, check::Serial::Unknown { .. }) {
                 self.unknown += 1;
             }

@@ -34,15 +34,15 @@ pub fn explore_page(report: &RaceReport) -> String {
         doc,
         "<h1>Races on {} ({})</h1>\n<p>{} rounds, seed {}, {} racing connections per race, profile <code>{}</code>. \
          A bar runs from sending a request to its answer; hatched: no answer (maybe applied); \
-         <span style=\"color:#66c\">|</span> a push. <b>#n</b>: the request's place in the serial order the checker found.</p>",
+         <span style=\"color:#66c\">|</span> a push. <b>#n</b>: the request's place in the serial order the checker found for its race.</p>",
         e(&report.target), e(&report.endpoint), report.rounds, report.seed, report.clients, e(&report.profile)
     );
     doc.push_str("<table><tr><th>race</th><th>bursts</th><th>pass</th><th>quirk</th><th>fail</th><th>unknown</th><th>error</th><th>reproducer</th></tr>\n");
     for k in &report.kinds {
-        let repro = k
-            .reproducer
-            .as_ref()
-            .map(|r| format!("{}: {}/{}", r.vector, r.reproduced, r.tries));
+        let repro = k.reproducer.as_ref().map(|r| match r.failed {
+            0 => format!("{}: {}/{}", r.vector, r.reproduced, r.tries),
+            f => format!("{}: {}/{} ({f} FAIL)", r.vector, r.reproduced, r.tries),
+        });
         let _ = writeln!(
             doc,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -125,7 +125,7 @@ fn burst_section(doc: &mut String, n: usize, b: &BurstReport) {
         b.history.ops.len(),
         b.check_us as f64 / 1000.0,
         b.model_steps,
-        b.parts
+        b.parts.len()
     );
     doc.push_str("<ul>\n");
     for g in &b.groups {
@@ -146,14 +146,16 @@ fn burst_section(doc: &mut String, n: usize, b: &BurstReport) {
     books(doc, "books after", &b.history.after);
 }
 
-/// The serial position of each operation, when the checker found an order.
+/// The position of each operation in the serial order the checker found for its part.
 fn positions(b: &BurstReport) -> Vec<Option<usize>> {
     let mut out = vec![None; b.history.ops.len()];
-    if let Serial::Serializable { order, not_applied } = &b.serial {
-        let applied = order.iter().filter(|i| !not_applied.contains(i));
-        for (pos, &i) in applied.enumerate() {
-            if let Some(slot) = out.get_mut(i) {
-                *slot = Some(pos + 1);
+    for part in &b.parts {
+        if let Serial::Serializable { order, not_applied } = &part.serial {
+            let applied = order.iter().filter(|i| !not_applied.contains(i));
+            for (pos, &i) in applied.enumerate() {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(pos + 1);
+                }
             }
         }
     }
@@ -284,7 +286,13 @@ mod tests {
                 order: vec![1, 0],
                 not_applied: vec![],
             },
-            parts: 1,
+            parts: vec![crate::race::exec::PartSummary {
+                ops: vec![0, 1],
+                serial: Serial::Serializable {
+                    order: vec![1, 0],
+                    not_applied: vec![],
+                },
+            }],
             model_steps: 2,
             check_us: 10,
             groups: vec![GroupVerdict {

@@ -238,3 +238,34 @@ fn partition_merges_chains_of_shared_keys() {
     assert_eq!(parts[0].0, vec![0, 1, 2]);
     assert_eq!(parts[1].0, vec![3]);
 }
+
+#[test]
+fn many_refusals_do_not_blow_up_the_search() {
+    // Twelve concurrent transfers of 60 from 100 on two connections.
+    let ops = |accepted: &[usize]| -> Vec<CheckOp> {
+        (0..12)
+            .map(|i| {
+                let op = transfer(if i % 2 == 0 { 1 } else { 3 }, A, B, "60", i as u8);
+                let seen = if accepted.contains(&i) {
+                    Observed::Accepted
+                } else {
+                    Observed::Rejected
+                };
+                with(op, seen, (0, Some(100)))
+            })
+            .collect()
+    };
+    let budget = Budget {
+        max_model_steps: 2_000,
+    };
+    let one = check(&start(), &ops(&[5]), &books("40", "60"), budget);
+    assert!(matches!(one.serial(), Serial::Serializable { .. }));
+    // Two accepted: impossible, and the search proves it within the budget.
+    let two = check(&start(), &ops(&[3, 8]), &books("-20", "120"), budget);
+    assert_eq!(
+        two.serial(),
+        Serial::NotSerializable {
+            accepting_orders: false
+        }
+    );
+}
