@@ -46,7 +46,8 @@ done
 if [ "${NITROCERT_UPDATE_REPORTS:-}" = 1 ]; then
   "$NITROCERT" report quirks --name 'Clearnode v0.5.2' \
     --compat "$COMMITTED/clearnode-0.5.2/report.json" --spec "$COMMITTED/spec/report.json" \
-    --notes "$COMMITTED/quirk-notes.json" > "$COMMITTED/quirks.md"
+    --notes "$COMMITTED/quirk-notes.json" --probes "$COMMITTED/probes.json" \
+    --races "$COMMITTED/races.json" > "$COMMITTED/quirks.md"
   echo "updated $COMMITTED/{clearnode-0.5.2,spec}/ and quirks.md from the fresh runs"
 else
   echo "fresh reports: $OUT"

@@ -38,6 +38,15 @@ done
 echo "== nitrocert serve certified over its socket, every vector, both profiles (reports in a temp dir)"
 adapters/nitrocert-serve/certify.sh "$FRESH/serve"
 
+echo "== races on the embedded broker (every race serializable; the seeded lost update caught)"
+race_tmp="$(mktemp -d)"
+"$NITROCERT_BIN" race --max-rounds 3 --no-write --out "$race_tmp/clean"
+code=0
+"$NITROCERT_BIN" race --fault transfer-lost-update --max-rounds 2 --tries 3 \
+  --races "$race_tmp/races" --out "$race_tmp/fault" || code=$?
+[ "$code" = 1 ] || { echo "scripts/test.sh: the seeded lost update was not caught (exit $code)" >&2; exit 1; }
+rm -rf "$race_tmp"
+
 if [ "${NITROCERT_SKIP_SDK:-}" != 1 ]; then
   need node "install Node.js 20 or newer"
   need npm "install npm"

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod gen;
 pub mod model;
+pub mod race;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -23,6 +23,8 @@ mod layering;
 mod matrix;
 #[path = "suite/probes.rs"]
 mod probes;
+#[path = "suite/race.rs"]
+mod race;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/report_run.rs"]

@@ -38,6 +38,9 @@ pub const OUTBOUND_QUEUE_FRAMES: usize = 1024;
 /// Bytes a client may leave unread before the broker drops it: frames can be as large as the
 /// request they answer (`unknown method: <name>`), so a frame count alone does not bound memory.
 pub const OUTBOUND_QUEUE_BYTES: usize = 16 << 20;
+/// How long a broker with a race fault waits between its read and its write (long enough for
+/// requests released together by a client to land in between, on a loaded machine).
+const RACE_FAULT_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 /// Largest inbound frame (Clearnode has no limit, TRANS-5; a reference broker needs one).
 pub const MAX_FRAME_BYTES: usize = 4 << 20;
 /// A client that has not finished the WebSocket upgrade by then is dropped (a drip-fed
@@ -342,6 +345,8 @@ async fn serve_connection(
                 }
             }
         };
+    // TRANS-2: like Clearnode, `/ws` takes any Origin and negotiates no subprotocol and no
+    // compression; unlike it, frames have a size limit (TRANS-5).
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES));
@@ -405,12 +410,24 @@ async fn serve_rpc(socket: WebSocketStream<TcpStream>, shared: Arc<Mutex<Shared>
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break false,
             Some(Ok(_)) => continue,
         };
+        // A seeded race fault reads under one lock acquisition and writes under the next, so
+        // other connections' requests run in between (Fault::TransferLostUpdate).
+        let stale = shared
+            .lock()
+            .expect("engine lock")
+            .engine
+            .read_phase(conn, &bytes);
+        if stale.is_some() {
+            tokio::time::sleep(RACE_FAULT_WINDOW).await;
+        }
         let mut shared = shared.lock().expect("engine lock");
         if !shared.outboxes.contains_key(&conn) {
             break true;
         }
         let now = shared.now_ms();
-        let handled = shared.engine.handle(conn, &bytes, now);
+        let handled = shared
+            .engine
+            .handle_after_read(conn, &bytes, now, stale.as_ref());
         shared.deliver(handled.frames);
     };
     {

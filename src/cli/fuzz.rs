@@ -245,6 +245,58 @@ fn print_kill(out: &mut dyn Write, kill: &Kill) -> std::io::Result<()> {
     }
 }
 
+/// Rounds of `nitrocert race` a race-only fault gets before it counts as missed.
+const RACE_ROUNDS: u64 = 5;
+
+/// The race-only faults: a sequential fuzzer cannot reach them, so they are not in the kill
+/// rate above; `nitrocert race` must catch each (counted apart). Returns how many it caught.
+fn race_kill_rate(
+    out: &mut dyn Write,
+    profile: Profile,
+    seed: u64,
+    limits: &Limits,
+    rt: &tokio::runtime::Handle,
+) -> Result<usize, CliError> {
+    writeln!(
+        out,
+        "race-only faults (not reachable by sequential requests; `nitrocert race`, at most {RACE_ROUNDS} rounds):"
+    )?;
+    let mut caught = 0;
+    for &fault in Fault::RACE {
+        let report = rt.block_on(crate::race::against_fault(
+            fault,
+            profile,
+            seed,
+            RACE_ROUNDS,
+            limits.clone(),
+        ))?;
+        let fail = report
+            .kinds
+            .iter()
+            .find(|k| k.class() == crate::race::RaceClass::Fail);
+        match fail {
+            Some(k) => {
+                caught += 1;
+                writeln!(out, "{:<34} caught", fault.name())?;
+                // Which round and race caught it depends on timing: stderr.
+                eprintln!(
+                    "{}: caught in round {} by {}",
+                    fault.name(),
+                    report.rounds,
+                    k.kind.name()
+                );
+            }
+            None => writeln!(out, "{:<34} MISSED  {} rounds", fault.name(), report.rounds)?,
+        }
+    }
+    writeln!(
+        out,
+        "race kill rate: {caught}/{} race-only faults caught by the race checker",
+        Fault::RACE.len()
+    )?;
+    Ok(caught)
+}
+
 pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let fault = match args.fault.as_deref() {
@@ -308,11 +360,14 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         let steps: u64 = kills.iter().map(|k| k.report.steps).sum();
         let secs: f64 = kills.iter().map(|k| k.report.elapsed.as_secs_f64()).sum();
         eprintln!("{steps} steps in {secs:.1} s, shrinking included");
-        return Ok(if caught == kills.len() {
-            EXIT_OK
-        } else {
-            EXIT_FINDINGS
-        });
+        let race_caught = race_kill_rate(out, profile, args.seed, &limits, rt)?;
+        return Ok(
+            if caught == kills.len() && race_caught == Fault::RACE.len() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            },
+        );
     }
     let (target, embedded) = match &args.endpoint {
         None => {

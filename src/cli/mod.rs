@@ -5,6 +5,7 @@ pub mod certify;
 mod fuzz;
 mod keys;
 mod probe;
+mod race;
 mod report;
 mod rules;
 pub mod serve;
@@ -47,6 +48,7 @@ pub enum Command {
     Fuzz(fuzz::FuzzArgs),
     Keys(keys::KeysArgs),
     Probe(probe::ProbeArgs),
+    Race(race::RaceArgs),
     Report(report::ReportArgs),
     Rules(rules::RulesArgs),
     Serve(serve::ServeArgs),
@@ -73,6 +75,7 @@ pub fn main() -> i32 {
         Command::Fuzz(args) => fuzz::fuzz(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Probe(args) => probe::probe(&args, &mut stdout),
+        Command::Race(args) => race::race(&args, &mut stdout),
         Command::Report(args) => report::run(&args, &mut stdout),
         Command::Rules(args) => rules::run(&args, &mut stdout),
         Command::Serve(args) => serve::serve(&args, &mut stdout),

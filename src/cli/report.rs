@@ -49,6 +49,10 @@ pub enum ReportCommand {
         /// becomes the note of its FUZZ-n, linking to probes.md beside quirks.md.
         #[arg(long)]
         probes: Option<PathBuf>,
+        /// Race verdicts (`races.json` of `nitrocert race --verdicts`): their notes replace
+        /// the notes of the ids they cover.
+        #[arg(long)]
+        races: Option<PathBuf>,
         /// Folder of the spec digests.
         #[arg(long = "spec-dir", default_value = "spec")]
         spec_dir: PathBuf,
@@ -122,6 +126,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             spec,
             notes,
             probes,
+            races,
             spec_dir,
         } => {
             let compat: RunReport = read_json(compat)?;
@@ -139,6 +144,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, CliError> {
                     };
                     notes.insert(id, note);
                 }
+            }
+            if let Some(p) = races {
+                notes.extend(crate::race::verdicts::quirk_notes(&read_json(p)?));
             }
             let texts = coverage::read_spec(spec_dir)
                 .map_err(|e| CliError::Input(format!("cannot read {}: {e}", spec_dir.display())))?;

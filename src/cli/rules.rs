@@ -43,30 +43,6 @@ const REPLAY: &str = "tests/suite/vectors.rs every_vector_file_replays_through_t
 /// vectors and tests where any exist; `--missing` does not report them.
 pub const EXCEPTIONS: &[(&str, &str)] = &[
     (
-        "Q-23",
-        "a race between concurrent requests; nitrocert's model, vectors and fuzzer are \
-         sequential histories, which cannot show it",
-    ),
-    (
-        "FUZZ-5",
-        "the same race (REPLAY-2 across two connections); see Q-23",
-    ),
-    (
-        "FUZZ-8",
-        "a hang of Clearnode by huge frames and slow readers, found by code reading; nitrocert \
-         has no probe for it (its client's own frame and time limits are in src/client)",
-    ),
-    (
-        "LIM-4",
-        "Clearnode's write-queue timeout and queue sizes; the embedded broker (src/broker) \
-         drops a slow reader instead (TRANS-8)",
-    ),
-    (
-        "TRANS-2",
-        "Clearnode's WebSocket upgrade settings (origin, subprotocol, buffers): nothing the \
-         protocol or a verdict depends on",
-    ),
-    (
         "TRANS-9",
         "Clearnode sends no keepalive: nothing to implement or check",
     ),

@@ -119,7 +119,7 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let fault = match args.fault.as_deref() {
         None => None,
         Some("list") => {
-            for f in crate::engine::Fault::ALL {
+            for f in crate::engine::Fault::every() {
                 writeln!(out, "{:<22} {}", f.name(), f.describe())?;
             }
             return Ok(EXIT_OK);

@@ -8,7 +8,7 @@ pub mod fault;
 mod jwt;
 
 pub use encode::{encode_value, response_array, response_frame, signed_frame};
-pub use fault::Fault;
+pub use fault::{Fault, StaleRead};
 
 use crate::crypto::{keccak256, SecretKey, Signature};
 use crate::model::{
@@ -173,6 +173,28 @@ impl Engine {
 
     /// Handles one inbound frame on `conn`.
     pub fn handle(&mut self, conn: ConnId, bytes: &[u8], now_ms: u64) -> Handled {
+        self.handle_after_read(conn, bytes, now_ms, None)
+    }
+
+    /// The read half of a frame when this broker carries a fault that splits reads from
+    /// writes ([`Fault::splits_read_and_write`]); `None` otherwise. The caller releases its
+    /// lock, lets other requests run, then calls [`Engine::handle_after_read`] with it.
+    pub fn read_phase(&self, conn: ConnId, bytes: &[u8]) -> Option<StaleRead> {
+        let fault = self.fault.filter(|f| f.splits_read_and_write())?;
+        match decode(bytes) {
+            Inbound::Request(r) => fault.read_phase(&self.model, conn, &r.method, &r.params),
+            _ => None,
+        }
+    }
+
+    /// [`Engine::handle`] with what [`Engine::read_phase`] read earlier.
+    pub fn handle_after_read(
+        &mut self,
+        conn: ConnId,
+        bytes: &[u8],
+        now_ms: u64,
+        stale: Option<&StaleRead>,
+    ) -> Handled {
         let request = match decode(bytes) {
             Inbound::Empty => {
                 return Handled {
@@ -227,7 +249,7 @@ impl Engine {
             },
         };
         let outcome = match self.fault {
-            Some(fault) => fault.step(&mut self.model, &call),
+            Some(fault) => fault.step_after_read(&mut self.model, &call, stale),
             None => self.model.step(&call),
         };
         if self.fault.is_some_and(Fault::swallows) {

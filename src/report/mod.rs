@@ -1,7 +1,7 @@
 //! Certification reports: the run's data and the writers that print it.
 
 pub mod data;
-mod escape;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
