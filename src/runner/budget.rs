@@ -4,8 +4,8 @@
 //! cases not run are reported as SKIP with the reason, so the report shows the run was cut.
 
 use super::Progress;
-use crate::report::{CaseReport, Class};
 use crate::vectors::Vector;
+use crate::verdict::{CaseReport, Class};
 
 /// A progress sink that passes everything on and asks the run to stop once `max` cases ended
 /// in a finding (FAIL, ERROR, XPASS).
