@@ -5,6 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The area of the cases that are race vectors replayed K times (`vectors/races/*.race`): one
+/// step per try.
+pub const RACE_AREA: &str = "races";
+
+/// The page beside a report that draws the race cases' histories, one lane per connection.
+pub const RACE_TIMELINE_PAGE: &str = "races.html";
+
 /// How one step, case or run came out, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING-KEBAB-CASE")]

@@ -86,13 +86,37 @@ pid_alive() {
 }
 
 clearnode_pid() {
-    [ -f "$CLEARNODE_PID" ] || return 1
-    local pid; pid="$(cat "$CLEARNODE_PID")"
-    [ -n "$pid" ] && pid_alive "$pid" || return 1
-    # Guard against pid reuse: the command line must mention clearnode. (Right after start.sh
-    # launches it the pid is still `env`/`setsid` on the way to exec'ing the binary.)
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q clearnode || return 1
+    local pid
+    if [ -f "$CLEARNODE_PID" ]; then
+        pid="$(cat "$CLEARNODE_PID")"
+        # Guard against pid reuse: the command line must mention clearnode. (Right after
+        # start.sh launches it the pid is still `env`/`setsid` on the way to exec'ing the binary.)
+        if [ -n "$pid" ] && pid_alive "$pid" &&
+            tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q clearnode; then
+            echo "$pid"
+            return 0
+        fi
+    fi
+    # The pid file can be lost while the process lives on (a start-up timeout under heavy load
+    # whose SIGTERM came too late, a start.sh killed by its caller's hook timeout): adopt a
+    # clearnode that runs in this state folder, so stop.sh still stops it and the fixed ports
+    # are not left taken by an orphan of ours.
+    pid="$(orphan_pid)" || return 1
+    echo "$pid" >"$CLEARNODE_PID"
     echo "$pid"
+}
+
+# A live clearnode process whose working folder is $STATE_DIR (start.sh runs it there).
+orphan_pid() {
+    local dir pid state
+    state="$(cd "$STATE_DIR" 2>/dev/null && pwd -P)" || return 1
+    for dir in /proc/[0-9]*; do
+        pid="${dir#/proc/}"
+        [ "$(readlink "$dir/cwd" 2>/dev/null)" = "$state" ] || continue
+        tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | grep -q '^[^ ]*clearnode ' || continue
+        pid_alive "$pid" && { echo "$pid"; return 0; }
+    done
+    return 1
 }
 
 tcp_open() ( exec 2>/dev/null; exec 3<>"/dev/tcp/127.0.0.1/$1" )

@@ -89,8 +89,8 @@ until ws_ready; do
     fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
         tail -n 30 "$CLEARNODE_LOG" >&2
-        if pid="$(clearnode_pid)"; then kill -TERM "$pid" 2>/dev/null || true; fi
-        rm -f "$CLEARNODE_PID"
+        # Stop it for good before forgetting its pid: an orphan would hold the fixed ports.
+        "$ADAPTER_DIR/stop.sh" clearnode >/dev/null 2>&1 || true
         die "ws://127.0.0.1:$CLEARNODE_WS_PORT/ws did not accept a WebSocket upgrade within ${CLEARNODE_START_TIMEOUT}s (log: $CLEARNODE_LOG)"
     fi
     sleep 0.2

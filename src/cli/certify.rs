@@ -34,6 +34,9 @@ defaults to reports/<name>/<profile>-subset/, so it never replaces a full run's 
 --known lists known divergences pinned to their findings (`nitrocert report known` writes \
 the entries from a report.json). In a full run every listed id must be a loaded vector; in a \
 subset run the entries of vectors not loaded are left out.\n\n\
+Race vectors (vectors/races/*.race, `nitrocert race`) are replayed --race-tries times each and \
+reported as cases of area `races`, with their histories as timelines in races.html beside the \
+report: by default in a full run of the embedded broker, against an endpoint with --races.\n\n\
 Exit code 0: conformant; 1: findings (FAIL, ERROR or XPASS, or a stale --known list); 2: the \
 harness could not run (bad arguments, a malformed --known file).",
     after_help = "Examples:\n  \
@@ -105,6 +108,18 @@ pub struct CertifyArgs {
     /// --timeout-ms per case).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_findings: Option<u64>,
+    /// Race vector files or folders (*.race) to replay, each as one case of area `races`
+    /// (default: vectors/races/ in a full run of the embedded broker; against an endpoint only
+    /// when given).
+    #[arg(long = "races", value_name = "PATH", conflicts_with = "no_races")]
+    pub races: Vec<PathBuf>,
+    /// Replay no race vector.
+    #[arg(long)]
+    pub no_races: bool,
+    /// Tries per race vector: its burst released this many times, with fresh wallets each time;
+    /// the case reports how often the race reproduced.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub race_tries: u64,
 }
 
 /// Loads vector files from files and folders, sorted by id.
@@ -271,6 +286,7 @@ fn out_dir(args: &CertifyArgs, target: &str, profile: Profile) -> PathBuf {
 pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let vectors = load_vectors(&args.vectors)?;
+    let races = super::certify_races::load(args)?;
     let Some(known) = known_for_run(args, &vectors)? else {
         return Ok(EXIT_FINDINGS);
     };
@@ -357,7 +373,7 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             (true, _) => Some(1),
             (false, n) => n.map(|n| n as usize),
         };
-        let (report, not_run) = match budget {
+        let (mut report, not_run) = match budget {
             Some(max) => {
                 let mut budget = runner::budget::FindingsBudget::new(&mut progress, max);
                 let report = runner::run(&config, &vectors, &mut budget).await;
@@ -368,6 +384,11 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
         };
         if let Some(bar) = &progress.bar {
             bar.finish_and_clear();
+        }
+        if not_run == 0 {
+            let tries = args.race_tries as usize;
+            super::certify_races::replay_into(&mut report, &races, &config.target, profile, tries, &out_dir)
+                .await?;
         }
         if let Some(handle) = embedded {
             handle.stop().await;

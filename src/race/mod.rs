@@ -15,6 +15,7 @@
 //! times (the entry point `certify` can call).
 
 pub mod catalog;
+pub mod certify;
 pub mod check;
 pub mod exec;
 pub mod history;
@@ -425,8 +426,33 @@ pub struct ReplayReport {
     /// Runs per worst class.
     pub classes: std::collections::BTreeMap<String, usize>,
     pub logins: usize,
-    /// The first run that reproduced, and every run that failed to run.
+    /// Each try's worst class and what it saw, in order.
+    pub outcomes: Vec<TryOutcome>,
+    /// The first run (a history to show even when nothing reproduced), the first run that
+    /// reproduced, and every run that failed to run.
     pub instances: Vec<InstanceReport>,
+}
+
+/// One try of a replay: its worst class and what the checker saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct TryOutcome {
+    pub class: RaceClass,
+    /// The anomalies, an undecided search or the harness error, described.
+    pub seen: Vec<String>,
+}
+
+impl TryOutcome {
+    fn of(run: &InstanceReport, class: RaceClass) -> TryOutcome {
+        let groups = run.bursts.iter().flat_map(|b| &b.groups);
+        let mut seen: Vec<String> = groups
+            .flat_map(|g| {
+                let anomalies = g.anomalies.iter().map(verdict::Anomaly::describe);
+                anomalies.chain(g.unknown.iter().map(|u| format!("undecided: {u}")))
+            })
+            .collect();
+        seen.extend(run.error.iter().cloned());
+        TryOutcome { class, seen }
+    }
 }
 
 impl ReplayReport {
@@ -451,6 +477,7 @@ pub async fn replay(vector: &RaceVector, env: &Env, tries: usize, first: usize) 
         reproduced: 0,
         classes: Default::default(),
         logins: 0,
+        outcomes: vec![],
         instances: vec![],
     };
     for k in first..first + tries {
@@ -467,7 +494,8 @@ pub async fn replay(vector: &RaceVector, env: &Env, tries: usize, first: usize) 
         if worst.reproduced() {
             out.reproduced += 1;
         }
-        if first_repro || run.error.is_some() {
+        out.outcomes.push(TryOutcome::of(&run, worst));
+        if k == first || first_repro || run.error.is_some() {
             out.instances.push(run);
         }
     }

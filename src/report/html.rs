@@ -268,6 +268,14 @@ fn case_details(doc: &mut String, report: &RunReport, case: &CaseReport) {
     if let Some(note) = &case.note {
         facts.push(("note", e(note)));
     }
+    if case.area == crate::verdict::RACE_AREA {
+        // The race's history is drawn on a page beside the report.
+        let page = crate::verdict::RACE_TIMELINE_PAGE;
+        facts.push((
+            "timeline",
+            format!("<a href=\"{page}\">{page}</a>: one lane per connection"),
+        ));
+    }
     facts.push((
         "reproduce",
         format!(

@@ -179,6 +179,16 @@ pub fn reproduce_command(report: &RunReport, case: &CaseReport) -> String {
     } else {
         format!(" --endpoint {}", shell_word(&report.endpoint))
     };
+    if case.area == crate::verdict::RACE_AREA {
+        // A race case is a race vector replayed once per step (`race::certify`).
+        return format!(
+            "nitrocert race{endpoint} --profile {} --seed {} --vectors {} --tries {}",
+            shell_word(&report.profile),
+            report.seed,
+            shell_word(&format!("vectors/{}.race", case.id)),
+            case.steps.len().max(1),
+        );
+    }
     format!(
         "nitrocert certify{endpoint} --profile {} --seed {} --vectors {}",
         shell_word(&report.profile),

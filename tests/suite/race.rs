@@ -387,3 +387,90 @@ fn committed_race_vectors_load() {
         }
     }
 }
+
+/// #14: certify replays race vectors as cases of area `races`, one step per try, with the
+/// timelines beside the report; the seeded lost update makes the run NOT CONFORMANT there,
+/// while the clean embedded broker passes every race.
+#[test]
+fn certify_replays_race_vectors_as_cases() {
+    let dir = temp_dir("certify");
+    let races = repo_path("vectors/races");
+    let lifecycle = repo_path("vectors/lifecycle");
+    let args = |out: &PathBuf, fault: Option<&str>| {
+        let mut a = vec![
+            "certify".to_string(),
+            "--vectors".into(),
+            lifecycle.to_str().unwrap().into(),
+            "--races".into(),
+            races.to_str().unwrap().into(),
+            "--race-tries".into(),
+            "2".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ];
+        if let Some(f) = fault {
+            a.extend(["--fault".to_string(), f.to_string()]);
+        }
+        a
+    };
+    let report = |out: &PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+    };
+    let race_cases = |r: &serde_json::Value| -> Vec<(String, String, usize)> {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["area"] == "races")
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_string(),
+                    c["class"].as_str().unwrap().to_string(),
+                    c["steps"].as_array().unwrap().len(),
+                )
+            })
+            .collect()
+    };
+    let vectors = vector::files(&[races.clone()]).unwrap().len();
+    assert!(vectors >= 2);
+
+    let clean = dir.join("clean");
+    let a = args(&clean, None);
+    let (code, stdout, stderr) = run(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let cases = race_cases(&report(&clean));
+    assert_eq!(cases.len(), vectors, "{cases:?}");
+    assert!(
+        cases
+            .iter()
+            .all(|(_, class, steps)| class == "PASS" && *steps == 2),
+        "{cases:?}"
+    );
+    let page = std::fs::read_to_string(clean.join("races.html")).unwrap();
+    assert!(page.contains("class=\"lane\""), "the timelines are drawn");
+    let html = std::fs::read_to_string(clean.join("report.html")).unwrap();
+    assert!(html.contains("href=\"races.html\""));
+
+    let faulty = dir.join("faulty");
+    let a = args(&faulty, Some("transfer-lost-update"));
+    let (code, stdout, stderr) = run(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("NOT CONFORMANT"), "{stdout}");
+    let failed: Vec<_> = race_cases(&report(&faulty))
+        .into_iter()
+        .filter(|(_, class, _)| class == "FAIL")
+        .collect();
+    assert!(
+        !failed.is_empty(),
+        "the lost update is caught by a race case"
+    );
+    let md = std::fs::read_to_string(faulty.join("report.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "nitrocert race --profile clearnode-0.5.2 --seed 1 --vectors vectors/{}.race --tries 2",
+            failed[0].0
+        )),
+        "the report says how to reproduce the race"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,85 @@
+//! The race vectors of a certification run (`vectors/races/*.race`): each replayed
+//! `--race-tries` times on the broker under test and added to the report as a case of area
+//! `races`, with the timelines on a page beside the report.
+
+use super::certify::CertifyArgs;
+use super::CliError;
+use crate::model::Profile;
+use crate::race::{self, certify::TIMELINE_PAGE, Env, RaceVector};
+use crate::report::{RunReport, Summary};
+use crate::runner::Target;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where the default race vectors live.
+const DEFAULT_RACES: &str = "vectors/races";
+
+/// The race vectors this run replays: those named by `--races`; without it, the default
+/// folder in a full run of the embedded broker. Against an endpoint they are asked for
+/// explicitly: each try costs logins (AUTH-9) and a broker that is not linearizable reproduces
+/// a race only some of the time, so the tries belong in the command line of a published run.
+pub fn load(args: &CertifyArgs) -> Result<Vec<RaceVector>, CliError> {
+    if args.no_races {
+        return Ok(vec![]);
+    }
+    let paths = if !args.races.is_empty() {
+        args.races.clone()
+    } else if args.endpoint.is_none()
+        && args.vectors.is_empty()
+        && Path::new(DEFAULT_RACES).is_dir()
+    {
+        vec![PathBuf::from(DEFAULT_RACES)]
+    } else {
+        return Ok(vec![]);
+    };
+    let files = race::vector::files(&paths).map_err(CliError::Io)?;
+    if files.is_empty() && !args.races.is_empty() {
+        return Err(CliError::Input(format!(
+            "no race vectors (*.race) in {paths:?}"
+        )));
+    }
+    files
+        .iter()
+        .map(|f| race::vector::load(f).map_err(CliError::Input))
+        .collect()
+}
+
+/// Replays every race vector `tries` times, adds one case per vector to `report` (in id
+/// order, the summary recounted) and writes the timelines into `out_dir`.
+pub async fn replay_into(
+    report: &mut RunReport,
+    races: &[RaceVector],
+    target: &Target,
+    profile: Profile,
+    tries: usize,
+    out_dir: &Path,
+) -> Result<(), CliError> {
+    if races.is_empty() {
+        return Ok(());
+    }
+    let env = Env {
+        target: target.clone(),
+        profile,
+        seed: report.seed,
+        budget: race::check::Budget::default(),
+    };
+    let mut replays = Vec::with_capacity(races.len());
+    for vector in races {
+        let started = Instant::now();
+        let replay = race::replay(vector, &env, tries, 0).await;
+        let ms = started.elapsed().as_millis() as u64;
+        report
+            .cases
+            .push(race::certify::case_report(vector, &replay, ms));
+        report.duration_ms += ms;
+        replays.push(replay);
+    }
+    report.cases.sort_by(|a, b| a.id.cmp(&b.id));
+    report.summary = Summary::of(&report.cases);
+    std::fs::create_dir_all(out_dir)?;
+    std::fs::write(
+        out_dir.join(TIMELINE_PAGE),
+        race::timeline::replay_page(&replays),
+    )?;
+    Ok(())
+}
