@@ -308,3 +308,50 @@ fn a_subset_run_never_writes_into_the_full_runs_folder() {
     assert!(!dir.join("reports/embedded/clearnode-0.5.2").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// (case id, class) of every case, in report order.
+fn verdicts(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().into(),
+                c["class"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// Cases run concurrently (`--jobs`) come out in the vectors' order with the verdicts of a
+/// run one at a time, FAILs included; a small challenge budget (AUTH-9) makes the run release
+/// completed logins and purge the broker's challenges between cases, and no case may notice
+/// (`auth/challenge-reused` presents its own used challenge again, AUTH-7).
+#[test]
+fn concurrent_cases_keep_the_verdicts_and_the_order() {
+    let vectors = [repo_path("vectors/auth"), repo_path("vectors/close")];
+    let mut runs = Vec::new();
+    for (jobs, budget) in [("1", "800"), ("6", "800"), ("6", "24")] {
+        let out = temp_dir(&format!("jobs-{jobs}-{budget}"));
+        let mut args = vec!["certify", "--fault", "close-skips-credit", "--jobs", jobs];
+        args.extend(["--challenge-budget", budget, "--out", out.to_str().unwrap()]);
+        for v in &vectors {
+            args.extend(["--vectors", v.to_str().unwrap()]);
+        }
+        let (code, stdout, stderr) = run(&args, "");
+        assert_eq!(code, 1, "the fault is caught\n{stdout}\n{stderr}");
+        runs.push(verdicts(&report(&out)));
+    }
+    let serial = &runs[0];
+    let fails = serial.iter().filter(|(_, class)| class == "FAIL").count();
+    let passes = serial.iter().filter(|(_, class)| class == "PASS").count();
+    assert!(fails > 0 && passes > 0, "{serial:?}");
+    assert!(serial.iter().any(|(id, _)| id == "auth/challenge-reused"));
+    let mut ids: Vec<&String> = serial.iter().map(|(id, _)| id).collect();
+    let in_order = ids.clone();
+    ids.sort();
+    assert_eq!(ids, in_order, "the report keeps the vectors' order");
+    assert_eq!(&runs[1], serial, "--jobs 6");
+    assert_eq!(&runs[2], serial, "--jobs 6 --challenge-budget 24");
+}
