@@ -355,3 +355,85 @@ fn concurrent_cases_keep_the_verdicts_and_the_order() {
     assert_eq!(&runs[1], serial, "--jobs 6");
     assert_eq!(&runs[2], serial, "--jobs 6 --challenge-budget 24");
 }
+
+/// #10 item 7: on a broker whose clock the harness cannot move (`serve` without `--control`),
+/// a case whose gap is a session key's lifetime runs in real time with a short key instead of
+/// SKIP needs-clock; a gap made of a broker constant (the 5-minute challenge TTL) still SKIPs.
+#[test]
+fn expired_key_cases_run_in_real_time_without_a_clock_hook() {
+    let funder = derive(78, Role::Wallet, 0);
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_nitrocert"))
+        .args(["serve", "--port", "0", "--fund"])
+        .arg(format!("{}:usdc:1000000000", funder.address()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(serve.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("ws://"))
+        .unwrap_or_else(|| panic!("serve printed {line:?}"))
+        .to_string();
+    let out = temp_dir("real-time");
+    let expired = repo_path("vectors/session-keys/create-with-expired-key-v04.json");
+    let ttl = repo_path("vectors/auth/challenge-expired.json");
+    let (code, stdout_text, stderr) = run(
+        &[
+            "certify",
+            "--endpoint",
+            &url,
+            "--funder-key",
+            &funder.to_hex(),
+            "--vectors",
+            expired.to_str().unwrap(),
+            "--vectors",
+            ttl.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(code, 0, "{stdout_text}\n{stderr}");
+    let r = report(&out);
+    let case = |id: &str| {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {r}"))
+            .clone()
+    };
+    let expired = case("session-keys/create-with-expired-key-v04");
+    assert_eq!(expired["class"], "PASS", "{expired}");
+    assert!(
+        expired["note"].as_str().unwrap().contains("real time"),
+        "{expired}"
+    );
+    // The key had expired when the step came: its signature no longer counts (with the key
+    // alive the broker accepts the session, and the shadow, on the same clock, expects it).
+    let replies: Vec<&str> = expired["steps"][0]["wire"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["dir"] == "<")
+        .map(|w| w["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        replies
+            .iter()
+            .any(|t| t.contains("missing signature for participant")),
+        "{replies:?}"
+    );
+    let ttl = case("auth/challenge-expired");
+    assert_eq!(ttl["class"], "SKIP", "{ttl}");
+    assert!(
+        ttl["note"].as_str().unwrap().contains("needs-clock"),
+        "{ttl}"
+    );
+}
