@@ -31,7 +31,7 @@ for profile in clearnode-0.5.2 spec; do
   [ "$profile" = spec ] && known=(--known "$KNOWN")
   "$NITROCERT" certify --endpoint ws://127.0.0.1:8000/ws --profile "$profile" \
     --name clearnode-v0.5.2 --out "$OUT/$profile" \
-    --fund-cmd "$ADAPTER/fund.sh {wallet} {asset} {amount} >/dev/null" \
+    --fund-batch-cmd "$ADAPTER/fund.sh --batch >/dev/null" \
     --channel-cmd "$ADAPTER/channel.sh {wallet} {status} {amount} >/dev/null" \
     --restart-cmd "$ADAPTER/restart.sh" \
     "${known[@]}" || status=1

@@ -348,6 +348,7 @@ async fn serve_connection(
     // TRANS-2: like Clearnode, `/ws` takes any Origin and negotiates no subprotocol and no
     // compression; unlike it, frames have a size limit (TRANS-5).
     let config = WebSocketConfig::default()
+        .read_buffer_size(crate::client::READ_BUFFER_BYTES)
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES));
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));

@@ -4,9 +4,11 @@
 //! kept as text for the report's wire log.
 
 mod auth;
+mod ledger;
 mod reply_id;
 
 pub use auth::{AuthRequest, Authenticated};
+pub use ledger::AuthLedger;
 pub use reply_id::{is_synthetic_error_id, IdRelation, ReplyIdMismatch, SYNTHETIC_ID_SLACK_MS};
 
 use crate::wire::{parse_frame, Frame, WireError};
@@ -32,6 +34,9 @@ pub struct Limits {
     pub max_held_frames: usize,
     /// The most bytes of those frames.
     pub max_held_bytes: usize,
+    /// Where the connection reports the challenges it was issued and the signature logins it
+    /// completed (a run's AUTH-9 budget, [`AuthLedger`]); `None`: nowhere.
+    pub auth_ledger: Option<AuthLedger>,
 }
 
 impl Default for Limits {
@@ -43,6 +48,7 @@ impl Default for Limits {
             // Clearnode pushes a handful of frames per request (`bu`, `tr`, `bu`, NOTIF-9).
             max_held_frames: 1_000,
             max_held_bytes: 16 << 20,
+            auth_ledger: None,
         }
     }
 }
@@ -277,6 +283,9 @@ impl Connection {
                     })));
                 }
             }
+            if let Some(ledger) = &self.limits.auth_ledger {
+                ledger.note(text, &received.frame);
+            }
             return Ok(Exchange {
                 sent: text.to_string(),
                 notifications: held.frames,
@@ -329,6 +338,7 @@ impl Connection {
 /// reads while it pings would otherwise grow it by one queued pong per ping.
 fn ws_config(limits: &Limits) -> WebSocketConfig {
     WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(Some(limits.max_frame_bytes))
         .max_frame_size(Some(limits.max_frame_bytes))
         .max_write_buffer_size(WRITE_BUFFER_BYTES + 4 * limits.max_frame_bytes)
@@ -352,6 +362,11 @@ async fn handshake<T, R>(
             why: e.to_string(),
         })
 }
+
+/// How much one socket read takes at most. tungstenite zeroes this much before every read
+/// (128 KiB by default: a third of a certify run's time went to it); frames here are a few
+/// hundred bytes, and a larger one is read in several reads.
+pub const READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// tungstenite's default write buffer, above which [`WebSocketConfig::max_write_buffer_size`]
 /// must leave room for whole frames.

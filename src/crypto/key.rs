@@ -7,6 +7,8 @@ use k256::ecdsa::SigningKey;
 #[derive(Clone)]
 pub struct SecretKey {
     inner: SigningKey,
+    /// The EIP-55 address, computed once (two keccaks and a point encoding per call otherwise).
+    address: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -38,7 +40,10 @@ impl SecretKey {
     /// A key from 32 big-endian bytes; fails for zero or values ≥ the curve order.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
         SigningKey::from_slice(bytes)
-            .map(|inner| Self { inner })
+            .map(|inner| Self {
+                inner,
+                address: std::sync::OnceLock::new(),
+            })
             .map_err(|_| CryptoError::PrivateKey("not a valid secp256k1 scalar".to_string()))
     }
 
@@ -49,6 +54,10 @@ impl SecretKey {
 
     /// The EIP-55 address of this key.
     pub fn address(&self) -> String {
+        self.address.get_or_init(|| self.compute_address()).clone()
+    }
+
+    fn compute_address(&self) -> String {
         let point = self.inner.verifying_key().to_encoded_point(false);
         let hash = keccak256(&point.as_bytes()[1..]);
         let mut raw = [0u8; 20];
@@ -66,6 +75,7 @@ impl SecretKey {
         let mut out = [0u8; 65];
         out[..64].copy_from_slice(&signature.to_bytes());
         out[64] = 27 + recovery.to_byte();
+        super::memo::remember(digest, &out, &self.address());
         out
     }
 

@@ -8,6 +8,7 @@ pub mod address;
 pub mod eip712;
 pub mod identity;
 pub mod key;
+mod memo;
 pub mod signature;
 
 pub use address::{checksum, is_checksummed};

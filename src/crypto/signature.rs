@@ -25,6 +25,15 @@ impl Signature {
     /// compared as these checksummed strings). RSIG-5: one keccak256 of the exact bytes, not
     /// the Go client library's re-marshal and double hash.
     pub fn recover(&self, digest: &[u8; 32]) -> Result<String, CryptoError> {
+        // A signature this process made recovers to the key that made it ([`super::memo`]).
+        if let Some(signer) = super::memo::signer(digest, &self.bytes) {
+            return Ok(signer);
+        }
+        self.recover_uncached(digest)
+    }
+
+    /// [`Signature::recover`] by elliptic-curve recovery, always.
+    pub fn recover_uncached(&self, digest: &[u8; 32]) -> Result<String, CryptoError> {
         // SIG-8: Clearnode rewrites v to 0/1 inside the request's buffer while recovering (seen
         // only through `get_rpc_history`, which is not modelled); here v is read, never written.
         let v = self.bytes[64];

@@ -8,6 +8,7 @@ use super::error::CaseError;
 use super::live::Live;
 use super::observe::Observers;
 use super::target::Target;
+use super::timeline::{self, MAX_STEP_GAP_MS};
 use crate::client::now_ms;
 use crate::crypto::identity::run_key;
 use crate::model::Profile;
@@ -19,17 +20,10 @@ use crate::verdict::{CaseReport, Class, Finding, StepReport, WireLine};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Vectors whose steps are further apart than this need a controllable clock.
-const MAX_STEP_GAP_MS: u64 = 1_000;
-
 /// Why a case cannot run on this target, if it cannot.
 pub fn skip_reason(vector: &Vector, target: &Target) -> Option<String> {
-    let gaps = vector
-        .steps
-        .windows(2)
-        .any(|w| w[1].at_ms.saturating_sub(w[0].at_ms) > MAX_STEP_GAP_MS);
-    if (gaps || vector.flags.iter().any(|f| f == "needs-clock")) && target.clock.is_none() {
-        return Some("needs a broker clock the harness controls (needs-clock)".into());
+    if let Some(reason) = timeline::clock_skip_reason(vector, target) {
+        return Some(reason);
     }
     let channels = vector
         .steps
@@ -101,25 +95,25 @@ impl<'a> Case<'a> {
     async fn play(&mut self, report: &mut CaseReport) -> Result<(), CaseError> {
         let mut trail = self.set_up().await?;
         for (index, step) in self.vector.steps.iter().enumerate() {
-            self.move_clock(index);
+            self.move_clock(index).await;
             let done = self.step(index, step, &mut trail).await?;
             report.steps.push(done);
         }
         Ok(())
     }
 
-    /// Steps further apart than the filler's tick moved the model's clock (needs-clock): the
-    /// broker's clock is moved so that this step comes exactly as long after the previous one
-    /// as in the vector (the vector's margins around expiry times hold); then the shadow takes
-    /// the broker's time.
-    fn move_clock(&mut self, index: usize) {
+    /// Steps further apart than the filler's tick moved the model's clock (needs-clock; the
+    /// first step counts from the setup): the time passes on the broker (its clock moved, or
+    /// waited for, [`timeline::pass_time`]) so that this step comes exactly as long after the
+    /// previous one as in the vector (the vector's margins around expiry times hold); then
+    /// the shadow takes the broker's time.
+    async fn move_clock(&mut self, index: usize) {
         let now = self.target.now_ms();
-        if index > 0 {
-            let steps = &self.vector.steps;
-            let gap = steps[index].at_ms.saturating_sub(steps[index - 1].at_ms);
-            let due = self.shadow.now_ms() + gap;
-            if gap > MAX_STEP_GAP_MS && due > now && self.target.advance(due - now) {
-                self.observers.clock_offset_ms += due - now;
+        let gap = timeline::gap_before(self.vector, index);
+        let due = self.shadow.now_ms() + gap;
+        if gap > MAX_STEP_GAP_MS && due > now {
+            if let Some(moved) = timeline::pass_time(self.target, due - now).await {
+                self.observers.clock_offset_ms += moved;
             }
         }
         self.shadow.set_now(self.target.now_ms());

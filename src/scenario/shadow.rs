@@ -194,7 +194,7 @@ impl Shadow {
     /// The reference broker of `profile` (usdc, the vectors' broker key) at `now_ms`.
     pub fn new(profile: Profile, now_ms: u64) -> Self {
         Self {
-            engine: Engine::reference(profile, vector_key("broker"), 0),
+            engine: Engine::reference(profile, vector_key("broker"), 0).without_frame_signatures(),
             now_ms,
             identities: Vec::new(),
             names: HashMap::new(),

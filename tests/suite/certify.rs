@@ -308,3 +308,132 @@ fn a_subset_run_never_writes_into_the_full_runs_folder() {
     assert!(!dir.join("reports/embedded/clearnode-0.5.2").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// (case id, class) of every case, in report order.
+fn verdicts(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().into(),
+                c["class"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// Cases run concurrently (`--jobs`) come out in the vectors' order with the verdicts of a
+/// run one at a time, FAILs included; a small challenge budget (AUTH-9) makes the run release
+/// completed logins and purge the broker's challenges between cases, and no case may notice
+/// (`auth/challenge-reused` presents its own used challenge again, AUTH-7).
+#[test]
+fn concurrent_cases_keep_the_verdicts_and_the_order() {
+    let vectors = [repo_path("vectors/auth"), repo_path("vectors/close")];
+    let mut runs = Vec::new();
+    for (jobs, budget) in [("1", "800"), ("6", "800"), ("6", "24")] {
+        let out = temp_dir(&format!("jobs-{jobs}-{budget}"));
+        let mut args = vec!["certify", "--fault", "close-skips-credit", "--jobs", jobs];
+        args.extend(["--challenge-budget", budget, "--out", out.to_str().unwrap()]);
+        for v in &vectors {
+            args.extend(["--vectors", v.to_str().unwrap()]);
+        }
+        let (code, stdout, stderr) = run(&args, "");
+        assert_eq!(code, 1, "the fault is caught\n{stdout}\n{stderr}");
+        runs.push(verdicts(&report(&out)));
+    }
+    let serial = &runs[0];
+    let fails = serial.iter().filter(|(_, class)| class == "FAIL").count();
+    let passes = serial.iter().filter(|(_, class)| class == "PASS").count();
+    assert!(fails > 0 && passes > 0, "{serial:?}");
+    assert!(serial.iter().any(|(id, _)| id == "auth/challenge-reused"));
+    let mut ids: Vec<&String> = serial.iter().map(|(id, _)| id).collect();
+    let in_order = ids.clone();
+    ids.sort();
+    assert_eq!(ids, in_order, "the report keeps the vectors' order");
+    assert_eq!(&runs[1], serial, "--jobs 6");
+    assert_eq!(&runs[2], serial, "--jobs 6 --challenge-budget 24");
+}
+
+/// #10 item 7: on a broker whose clock the harness cannot move (`serve` without `--control`),
+/// a case whose gap is a session key's lifetime runs in real time with a short key instead of
+/// SKIP needs-clock; a gap made of a broker constant (the 5-minute challenge TTL) still SKIPs.
+#[test]
+fn expired_key_cases_run_in_real_time_without_a_clock_hook() {
+    let funder = derive(78, Role::Wallet, 0);
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_nitrocert"))
+        .args(["serve", "--port", "0", "--fund"])
+        .arg(format!("{}:usdc:1000000000", funder.address()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(serve.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("ws://"))
+        .unwrap_or_else(|| panic!("serve printed {line:?}"))
+        .to_string();
+    let out = temp_dir("real-time");
+    let expired = repo_path("vectors/session-keys/create-with-expired-key-v04.json");
+    let ttl = repo_path("vectors/auth/challenge-expired.json");
+    let (code, stdout_text, stderr) = run(
+        &[
+            "certify",
+            "--endpoint",
+            &url,
+            "--funder-key",
+            &funder.to_hex(),
+            "--vectors",
+            expired.to_str().unwrap(),
+            "--vectors",
+            ttl.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(code, 0, "{stdout_text}\n{stderr}");
+    let r = report(&out);
+    let case = |id: &str| {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {r}"))
+            .clone()
+    };
+    let expired = case("session-keys/create-with-expired-key-v04");
+    assert_eq!(expired["class"], "PASS", "{expired}");
+    assert!(
+        expired["note"].as_str().unwrap().contains("real time"),
+        "{expired}"
+    );
+    // The key had expired when the step came: its signature no longer counts (with the key
+    // alive the broker accepts the session, and the shadow, on the same clock, expects it).
+    let replies: Vec<&str> = expired["steps"][0]["wire"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["dir"] == "<")
+        .map(|w| w["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        replies
+            .iter()
+            .any(|t| t.contains("missing signature for participant")),
+        "{replies:?}"
+    );
+    let ttl = case("auth/challenge-expired");
+    assert_eq!(ttl["class"], "SKIP", "{ttl}");
+    assert!(
+        ttl["note"].as_str().unwrap().contains("needs-clock"),
+        "{ttl}"
+    );
+}

@@ -207,6 +207,7 @@ impl Hostile {
             seed: 1,
             known: KnownDivergences::default(),
             broker_address: Some(self.broker.broker_address.clone()),
+            jobs: 1,
         };
         tokio::time::timeout(HANG_GUARD, runner::run(&config, vectors, &mut Quiet))
             .await

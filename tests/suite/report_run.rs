@@ -55,6 +55,7 @@ async fn reports_of_a_small_real_run() {
         seed: 5,
         known: KnownDivergences::default(),
         broker_address: Some(handle.broker_address.clone()),
+        jobs: 1,
     };
     let report = runner::run(&config, &[vector], &mut Quiet).await;
     handle.stop().await;

@@ -1,0 +1,73 @@
+//! The signers of signatures this process made itself, so that recovering them costs a lookup
+//! instead of an elliptic-curve recovery (~82 µs each).
+//!
+//! A live run recovers most signatures its own process made: the shadow re-checks the requests
+//! the harness signed, the embedded broker recovers them again, and the harness checks the
+//! embedded broker's signature on every frame it sends (RSIG-4). Recovery is a pure function
+//! of (digest, signature bytes), and a signature made by [`SecretKey::sign_digest`] recovers to
+//! its key's address (k256 returns the recovery id that makes it so; a test below checks it
+//! against real recovery). So a lookup keyed by the exact digest and all 65 bytes gives what
+//! recovery gives: any signature changed after signing (another `v`, a flipped byte, another
+//! digest) misses and is recovered for real. Signatures from other processes (a live broker,
+//! a wallet) are never in it.
+//!
+//! [`SecretKey::sign_digest`]: super::SecretKey::sign_digest
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Entries kept before the table starts over: a few seconds of a fast run, ~10 MiB at most.
+const CAPACITY: usize = 1 << 16;
+
+type Table = HashMap<([u8; 32], [u8; 65]), String>;
+
+fn table() -> &'static Mutex<Table> {
+    static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Records that `signature` over `digest` was made by the key of `address`.
+pub(super) fn remember(digest: &[u8; 32], signature: &[u8; 65], address: &str) {
+    let mut table = table().lock().unwrap_or_else(|e| e.into_inner());
+    if table.len() >= CAPACITY {
+        table.clear();
+    }
+    table.insert((*digest, *signature), address.to_string());
+}
+
+/// The signer of a signature this process made, if it made it (and still remembers it).
+pub(super) fn signer(digest: &[u8; 32], signature: &[u8; 65]) -> Option<String> {
+    let table = table().lock().unwrap_or_else(|e| e.into_inner());
+    table.get(&(*digest, *signature)).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{identity::from_label, keccak256, Signature};
+    use super::*;
+
+    /// What the memo answers is what real recovery answers, for the signatures it holds and
+    /// for every tampered copy of them (which it does not hold).
+    #[test]
+    fn remembered_signers_are_what_recovery_gives() {
+        for i in 0..16 {
+            let key = from_label(&format!("memo/{i}"));
+            let digest = keccak256(format!("message {i}"));
+            let bytes = key.sign_digest(&digest);
+            assert_eq!(signer(&digest, &bytes).as_deref(), Some(&*key.address()));
+            let real = Signature { bytes }.recover_uncached(&digest).unwrap();
+            assert_eq!(real, key.address());
+            let mut other_v = bytes;
+            other_v[64] -= 27;
+            assert_eq!(signer(&digest, &other_v), None);
+            let mut flipped = bytes;
+            flipped[5] ^= 1;
+            assert_eq!(signer(&digest, &flipped), None);
+            assert_ne!(
+                Signature { bytes: flipped }.recover(&digest).ok(),
+                Some(key.address())
+            );
+            assert_eq!(signer(&keccak256("another message"), &bytes), None);
+        }
+    }
+}
