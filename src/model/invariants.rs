@@ -122,9 +122,58 @@ impl Violation {
     }
 }
 
+/// Plain words and plain decimals (AS-AMT-5 rendering, so `2000` reads the same whatever the
+/// internal scale): the text is shown in reports and is part of a known divergence's
+/// fingerprint, so it must depend on the values only.
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {self:?}", self.rule())
+        use super::amount::render as r;
+        write!(f, "{}: ", self.rule())?;
+        match self {
+            Violation::Conservation {
+                asset,
+                before,
+                after,
+                funded,
+            } => write!(
+                f,
+                "the {asset} in the books went from {} to {} with {} funded in between",
+                r(before),
+                r(after),
+                r(funded)
+            ),
+            Violation::Negative {
+                session: None,
+                wallet,
+                asset,
+                amount,
+            } => {
+                write!(
+                    f,
+                    "{wallet} holds {} {asset} in its unified balance",
+                    r(amount)
+                )
+            }
+            Violation::Negative {
+                session: Some(s),
+                wallet,
+                asset,
+                amount,
+            } => {
+                write!(f, "{wallet} holds {} {asset} in session {s}", r(amount))
+            }
+            Violation::RejectedChanged => write!(f, "a rejected request changed the books"),
+            Violation::VersionStep {
+                session,
+                before,
+                after,
+            } => match before {
+                Some(b) => write!(f, "session {session} went from version {b} to {after}"),
+                None => write!(f, "session {session} appeared at version {after}"),
+            },
+            Violation::ClosedChanged { session } => write!(f, "closed session {session} changed"),
+            Violation::SessionLost { session } => write!(f, "session {session} disappeared"),
+        }
     }
 }
 
@@ -239,6 +288,18 @@ mod tests {
         assert!(check_step(&a, &b, true).is_empty());
         b.unified.insert(("b".into(), "usdc".into()), dec("6"));
         assert_eq!(check_step(&a, &b, true)[0].rule(), "AS-INV-1");
+        // The text depends on the values, not on the decimals' internal scale.
+        let v = |funded: &str| Violation::Conservation {
+            asset: "usdc".into(),
+            before: "2000".parse().unwrap(),
+            after: "2050.00".parse().unwrap(),
+            funded: funded.parse().unwrap(),
+        };
+        assert_eq!(
+            v("0.000").to_string(),
+            "AS-INV-1: the usdc in the books went from 2000 to 2050 with 0 funded in between"
+        );
+        assert_eq!(v("0").to_string(), v("0.000").to_string());
         b.funded.insert("usdc".into(), dec("1"));
         assert!(check_step(&a, &b, true).is_empty());
     }
