@@ -69,15 +69,41 @@ pub struct CampaignReport {
     pub sequences: u64,
     pub steps: u64,
     pub catch: Option<Catch>,
+    /// The harness's own trouble that ended the campaign without a verdict (its setup, its
+    /// funding, its logins): never a catch, never shrunk into a vector.
+    pub harness: Option<HarnessTrouble>,
     pub elapsed: Duration,
 }
 
+/// A sequence the harness could not run (a case that ended HARNESS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarnessTrouble {
+    pub sequence: u64,
+    /// Why, as the case report says it.
+    pub message: String,
+}
+
+impl HarnessTrouble {
+    fn of(sequence: u64, report: &CaseReport) -> Self {
+        let message = report
+            .steps
+            .iter()
+            .flat_map(|s| &s.findings)
+            .find(|f| f.class.is_harness())
+            .map(|f| f.message.clone())
+            .or_else(|| report.note.clone())
+            .unwrap_or_default();
+        HarnessTrouble { sequence, message }
+    }
+}
+
 /// The first step of a case report that is a finding: (step index, class, what, message).
-/// A harness error before the first step counts as step 0.
+/// A broker error before the first step counts as step 0. A case the harness could not run
+/// (HARNESS) has none: its trouble is not the broker's.
 pub fn first_finding(report: &CaseReport) -> Option<(usize, Class, String, String)> {
     if matches!(
         report.class,
-        Class::Pass | Class::Informational | Class::Skip
+        Class::Pass | Class::Informational | Class::Skip | Class::Harness
     ) {
         return None;
     }
@@ -174,6 +200,7 @@ pub fn run(
     let mut first_catch: Option<u64> = None;
     let mut weak: Option<Failing> = None;
     let mut strong: Option<Failing> = None;
+    let mut harness: Option<HarnessTrouble> = None;
     'campaign: loop {
         let stop = |steps: u64, first_catch: Option<u64>| {
             first_catch.is_some_and(|at| steps >= at + STRONGER_SEARCH_STEPS)
@@ -210,6 +237,11 @@ pub fn run(
             let before = steps;
             steps += ran.vector.steps.len() as u64;
             progress(index + 1, steps);
+            if ran.report.class.is_harness() {
+                // What runs after it would be judged on a harness that cannot run cases.
+                harness = Some(HarnessTrouble::of(index, &ran.report));
+                break 'campaign;
+            }
             let Some((kind, op)) = ran.failing else {
                 continue;
             };
@@ -223,8 +255,18 @@ pub fn run(
             weak.get_or_insert(failing);
         }
     }
-    let sequences = strong.as_ref().map(|f| f.0 + 1).unwrap_or(sequence);
-    let catch = match strong.or(weak) {
+    let sequences = strong
+        .as_ref()
+        .map(|f| f.0 + 1)
+        .or(harness.as_ref().map(|h| h.sequence + 1))
+        .unwrap_or(sequence);
+    // Harness trouble leaves no verdict: not even an earlier NON-STRICT is shrunk on a
+    // harness that cannot run cases.
+    let failing = match harness {
+        Some(_) => None,
+        None => strong.or(weak),
+    };
+    let catch = match failing {
         Some(failing) => Some(Catch {
             steps_to_catch: first_catch.expect("a catch was counted"),
             ..shrink_and_write(config, target, rt, failing)?
@@ -235,6 +277,7 @@ pub fn run(
         sequences,
         steps,
         catch,
+        harness,
         elapsed: started.elapsed(),
     })
 }

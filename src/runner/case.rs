@@ -16,6 +16,7 @@ use crate::vectors::format::{Response, Step};
 use crate::vectors::instance::Instance;
 use crate::vectors::Vector;
 use crate::verdict::{CaseReport, Class, Finding, StepReport, WireLine};
+use crate::wire::Frame;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -103,7 +104,13 @@ impl<'a> Case<'a> {
         for (index, step) in self.vector.steps.iter().enumerate() {
             self.move_clock(index);
             let done = self.step(index, step, &mut trail).await?;
+            let stop = done.class.is_harness();
             report.steps.push(done);
+            if stop {
+                // What follows would be judged on a case the harness could not set up.
+                report.note = Some("the harness could not run this case to the end".into());
+                break;
+            }
         }
         Ok(())
     }
@@ -144,6 +151,17 @@ impl<'a> Case<'a> {
             .live
             .send(&planned.outgoing, expects_reply, self.target)
             .await?;
+        if let Some(trouble) = challenge_store_full(&expect.reply, observed.reply.as_ref()) {
+            // Nothing the model expected after that login can be judged.
+            return Ok(StepReport {
+                index,
+                action: action.name().to_string(),
+                conn: step.conn.clone(),
+                class: trouble.class,
+                findings: vec![trouble],
+                wire: observed.wire,
+            });
+        }
         let books = self.observers.read(&expect.books.session_ids()).await?;
 
         let mut findings = diff::reply(&expect.reply, observed.reply.as_ref());
@@ -221,26 +239,22 @@ fn blank_report(vector: &Vector) -> CaseReport {
     }
 }
 
-/// A step that records a harness error (ERROR), with the wire log up to it.
-fn harness_step(index: usize, message: String, wire: Vec<WireLine>) -> StepReport {
+/// The step that records why a case stopped (its class from whose trouble it was), with the
+/// wire log up to it.
+fn stopped_step(index: usize, error: &CaseError, wire: Vec<WireLine>) -> StepReport {
+    let finding = error.finding();
     StepReport {
         index,
         action: "harness".into(),
         conn: String::new(),
-        class: Class::Error,
-        findings: vec![Finding {
-            class: Class::Error,
-            what: "harness".into(),
-            message,
-            expected: None,
-            received: None,
-        }],
+        class: finding.class,
+        findings: vec![finding],
         wire,
     }
 }
 
 /// The case's class from how it ended: a SKIP when it cannot be replayed here, else the worst
-/// step (a harness error is a step of its own).
+/// step (why it stopped is a step of its own).
 fn conclude(report: &mut CaseReport, outcome: Result<(), CaseError>, wire: Vec<WireLine>) {
     match outcome {
         Err(CaseError::NotReplayable(reason)) => {
@@ -249,9 +263,14 @@ fn conclude(report: &mut CaseReport, outcome: Result<(), CaseError>, wire: Vec<W
             report.class = Class::Skip;
             return;
         }
-        Err(e) => report
-            .steps
-            .push(harness_step(report.steps.len(), e.to_string(), wire)),
+        Err(e) => {
+            if e.class().is_harness() {
+                report.note = Some(format!("the harness could not run this case: {e}"));
+            }
+            report
+                .steps
+                .push(stopped_step(report.steps.len(), &e, wire))
+        }
         Ok(()) => {}
     }
     report.class = report
@@ -262,11 +281,38 @@ fn conclude(report: &mut CaseReport, outcome: Result<(), CaseError>, wire: Vec<W
         .unwrap_or(Class::Pass);
 }
 
-/// A case that ended in a harness failure (ERROR with `message`).
+/// A case the harness failed on (HARNESS with `message`): a panic of its own, never a
+/// finding against the broker.
 pub fn harness_failure(vector: &Vector, message: String) -> CaseReport {
     let mut report = blank_report(vector);
-    report.class = Class::Error;
-    report.note = Some(message.clone());
-    report.steps.push(harness_step(0, message, vec![]));
+    let error = CaseError::Setup(message.clone());
+    report.class = error.class();
+    report.note = Some(message);
+    report.steps.push(stopped_step(0, &error, vec![]));
     report
 }
+
+/// AUTH-9's refusal where the model expected a login to go on: the broker's store of pending
+/// challenges is full. The store is global and the shadow of one case cannot know it, so
+/// this is the harness's load (its earlier cases' logins), not the broker's fault: a HARNESS
+/// finding instead of a FAIL.
+fn challenge_store_full(expected: &Reply, got: Option<&Frame>) -> Option<Finding> {
+    let text = got?.error_message()?;
+    if text != AUTH_9_FULL || !matches!(expected, Reply::Ok { .. }) {
+        return None;
+    }
+    Some(Finding {
+        class: Class::Harness,
+        what: "harness trouble".into(),
+        message: "the broker refused a login with `failed to generate challenge`: its store of \
+                  pending challenges is full (AUTH-9), filled by the harness's earlier logins; \
+                  restart the broker between cases (--restart-cmd, --challenge-budget) or give \
+                  the harness its clock (--control)"
+            .into(),
+        expected: None,
+        received: Some(text.to_string()),
+    })
+}
+
+/// The refusal of `auth_request` when the broker holds its maximum of pending challenges.
+const AUTH_9_FULL: &str = "failed to generate challenge";

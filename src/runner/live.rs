@@ -4,7 +4,7 @@
 
 use super::error::CaseError;
 use super::target::Target;
-use crate::client::{Connection, Exchange, Limits, Received};
+use crate::client::{ClientError, Connection, Exchange, Limits, Received};
 use crate::scenario::{issued_challenge, Outgoing, VerifyFrame};
 use crate::verdict::{Direction, WireLine};
 use crate::wire::Frame;
@@ -185,8 +185,13 @@ impl Live {
         expects_reply: bool,
     ) -> Result<Answer, CaseError> {
         if expects_reply {
-            let x = self.conn(conn)?.exchange(text).await?;
-            return Ok(self.answered(conn, x));
+            return match self.conn(conn)?.exchange(text).await {
+                Ok(x) => Ok(self.answered(conn, x)),
+                Err(e) => {
+                    self.log_failed(conn, text, &e);
+                    Err(e.into())
+                }
+            };
         }
         self.wire.push(WireLine {
             dir: Direction::Sent,
@@ -232,6 +237,23 @@ impl Live {
         Answer {
             pushes: x.notifications,
             reply: Some(x.reply),
+        }
+    }
+
+    /// Logs a request whose exchange failed, and the frame that stood in its reply's place
+    /// when it carried another request's id (WIRE-8), so the report shows both.
+    fn log_failed(&mut self, conn: &str, text: &str, error: &ClientError) {
+        self.wire.push(WireLine {
+            dir: Direction::Sent,
+            conn: conn.to_string(),
+            text: text.to_string(),
+        });
+        if let ClientError::WrongReplyId(m) = error {
+            self.wire.push(WireLine {
+                dir: Direction::Received,
+                conn: conn.to_string(),
+                text: m.text.clone(),
+            });
         }
     }
 

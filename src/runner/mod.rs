@@ -142,11 +142,8 @@ fn challenge_estimate(vector: &Vector) -> usize {
     connections + wallets + steps + 1
 }
 
-/// Exit code of a run: 0 conformant, 1 findings.
+/// Exit code of a run: 0 conformant, 1 findings, 2 no finding but harness trouble
+/// ([`crate::verdict::Outcome`]).
 pub fn exit_code(report: &RunReport) -> i32 {
-    if report.cases.iter().any(|c| c.class.is_finding()) {
-        1
-    } else {
-        0
-    }
+    Summary::of(&report.cases).outcome().exit_code()
 }

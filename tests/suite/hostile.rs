@@ -717,7 +717,8 @@ async fn a_ping_flood_that_never_reads_the_pongs_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_with_a_wrong_id_is_not_conformant() {
     // Issue #10 item 9: every app-session reply's id plus 7, re-signed with the broker's key.
-    let (messages, _) = certify_gives(M::WrongId(7), Class::Error).await;
+    // WIRE-8: a protocol violation by the broker, a FAIL (not a missing answer).
+    let (messages, _) = certify_gives(M::WrongId(7), Class::Fail).await;
     assert!(messages.contains("carries id"), "{messages}");
     let pings = pings_through(M::WrongId(7), 1).await;
     assert_eq!(wrong_id(&pings[0]), (1, 8, IdRelation::NeverSent));
@@ -725,7 +726,7 @@ async fn a_reply_with_a_wrong_id_is_not_conformant() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicate_reply_is_caught_at_the_next_request() {
-    certify_gives(M::Duplicate, Class::Error).await;
+    certify_gives(M::Duplicate, Class::Fail).await;
     let pings = pings_through(M::Duplicate, 2).await;
     assert!(pings[0].is_ok());
     assert_eq!(wrong_id(&pings[1]), (2, 1, IdRelation::EarlierRequest));
@@ -745,7 +746,7 @@ async fn a_foreign_broker_signature_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_to_a_request_never_sent_is_not_conformant() {
-    certify_gives(M::NeverSent, Class::Error).await;
+    certify_gives(M::NeverSent, Class::Fail).await;
     let pings = pings_through(M::NeverSent, 1).await;
     assert_eq!(wrong_id(&pings[0]), (1, 424_242, IdRelation::NeverSent));
 }
@@ -853,7 +854,7 @@ async fn the_binary_gives_not_conformant_through_the_plus_7_proxy() {
     hostile.stop().await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("NOT CONFORMANT"), "{stdout}");
-    assert_eq!(classes(&report), ["ERROR"]);
+    assert_eq!(classes(&report), ["FAIL"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -869,11 +870,14 @@ async fn certify_gives_not_conformant_against_the_wrong_reply_id_fault() {
     .await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("NOT CONFORMANT"), "{stdout}");
-    assert_eq!(classes(&report), ["ERROR"]);
-    let message = report["cases"][0]["steps"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap_or("");
+    assert_eq!(classes(&report), ["FAIL"]);
+    let finding = &report["cases"][0]["steps"][0]["findings"][0];
+    let message = finding["message"].as_str().unwrap_or("");
     assert!(message.contains("carries id"), "{message}");
+    // The ids, as data: the create (request 3 on its connection) answered as 10.
+    assert_eq!(finding["what"], "reply id");
+    assert_eq!(finding["expected"], "3");
+    assert_eq!(finding["received"], "10");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
