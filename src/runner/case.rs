@@ -3,7 +3,7 @@
 //! step is planned on the shadow (the exact bytes, and what must come back for them), sent to
 //! the broker, its books read back, and diffed: plan, send, observe, diff.
 
-use super::diff::{self, Trail};
+use super::diff::{self, Entitled, Trail};
 use super::error::CaseError;
 use super::live::Live;
 use super::observe::Observers;
@@ -11,7 +11,7 @@ use super::target::Target;
 use crate::client::now_ms;
 use crate::crypto::identity::run_key;
 use crate::model::Profile;
-use crate::scenario::{Action, Planned, Reply, Shadow};
+use crate::scenario::{Action, Books, Planned, Reply, Role, Shadow};
 use crate::vectors::format::{Response, Step};
 use crate::vectors::instance::Instance;
 use crate::vectors::Vector;
@@ -143,6 +143,7 @@ impl<'a> Case<'a> {
             .instance
             .action(self.vector, step)
             .map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
+        let wallets_before = self.conn_wallets();
         let planned = self.shadow.plan(&action)?;
         self.check_faithful(index, step, &action, &planned)?;
         let expect = &planned.expect;
@@ -168,7 +169,11 @@ impl<'a> Case<'a> {
         for conn in self.live.names() {
             let wanted: Vec<_> = expect.pushes_to(&conn).collect();
             let got = observed.pushes.get(&conn).map(Vec::as_slice).unwrap_or(&[]);
-            findings.extend(diff::pushes(&conn, &wanted, got));
+            let mut wallets: Vec<String> = wallets_before.get(&conn).cloned().into_iter().collect();
+            wallets.extend(self.shadow.conn_wallet(&conn).map(str::to_string));
+            let entitled =
+                self.entitled(wallets, [&trail.model, &trail.live, &expect.books, &books]);
+            findings.extend(diff::pushes(&conn, &wanted, got, &entitled));
         }
         for conn in &observed.stray_replies {
             findings.push(Finding {
@@ -197,6 +202,54 @@ impl<'a> Case<'a> {
             findings,
             wire: observed.wire,
         })
+    }
+
+    /// The wallet each case connection is authenticated as, as the shadow holds it.
+    fn conn_wallets(&self) -> BTreeMap<String, String> {
+        self.live
+            .names()
+            .into_iter()
+            .filter_map(|c| {
+                let wallet = self.shadow.conn_wallet(&c)?.to_string();
+                Some((c, wallet))
+            })
+            .collect()
+    }
+
+    /// Who may receive what a connection got during a step: `wallets` (before and after it),
+    /// their balances in each of `books` (the model's and the broker's, before and after), and
+    /// the participants of the sessions the model knows.
+    fn entitled(&self, mut wallets: Vec<String>, books: [&Books; 4]) -> Entitled {
+        wallets.dedup();
+        let names: Vec<&str> = self
+            .shadow
+            .names_of(Role::Wallet)
+            .filter(|n| {
+                self.shadow
+                    .address(n)
+                    .is_ok_and(|a| wallets.iter().any(|w| w.eq_ignore_ascii_case(a)))
+            })
+            .collect();
+        let mut balances = Vec::new();
+        for b in books {
+            for name in &names {
+                let mut rows = b.unified.get(*name).cloned().unwrap_or_default();
+                rows.retain(|_, v| !bigdecimal::Zero::is_zero(v));
+                balances.push(rows);
+            }
+        }
+        let sessions = self
+            .shadow
+            .model()
+            .sessions
+            .iter()
+            .map(|(id, s)| (id.clone(), s.participants.clone()))
+            .collect();
+        Entitled {
+            wallets,
+            balances,
+            sessions,
+        }
     }
 
     /// A raw frame keeps the vector's identities and timestamp. When that makes the model

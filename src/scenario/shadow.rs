@@ -219,6 +219,13 @@ impl Shadow {
         &self.engine.model
     }
 
+    /// The wallet connection `name` is authenticated as, as the model holds it (the wallet
+    /// whose notifications it may receive, NOTIF-1).
+    pub fn conn_wallet(&self, name: &str) -> Option<&str> {
+        let id = self.conns.get(name)?.id;
+        self.engine.model.connection_wallet(id)
+    }
+
     /// Declares identity `name` with `key` and returns its EIP-55 address; a name declared
     /// before keeps its first key.
     pub fn declare(&mut self, name: &str, role: Role, key: SecretKey) -> String {
