@@ -174,6 +174,19 @@ impl<'a> Case<'a> {
             let entitled =
                 self.entitled(wallets, [&trail.model, &trail.live, &expect.books, &books]);
             findings.extend(diff::pushes(&conn, &wanted, got, &entitled));
+            if let (true, true, Some(came)) = (
+                expects_reply,
+                conn == observed.sender,
+                observed.before_reply,
+            ) {
+                findings.extend(diff::reply_order(
+                    &conn,
+                    &wanted,
+                    expect.before_reply,
+                    got,
+                    came,
+                ));
+            }
         }
         for conn in &observed.stray_replies {
             findings.push(Finding {

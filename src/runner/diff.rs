@@ -414,6 +414,83 @@ fn balance_rows(params: &Value) -> Option<BTreeMap<String, Dec>> {
     Some(rows)
 }
 
+/// NOTIF-9: the notifications a request causes on its own connection come before its reply;
+/// NOTIF-3: those the model writes after it (`channels` and `bu` after `auth_verify`) come
+/// after. `expected` are the connection's expected pushes in the model's order, the first
+/// `expected_before` of them before the reply; `received` arrived in order, the first
+/// `received_before` before the reply. A push that came on the wrong side of the reply is a
+/// FAIL even though a later read collected it. Pushes missing altogether are reported by
+/// [`pushes`].
+pub fn reply_order(
+    conn: &str,
+    expected: &[&Push],
+    expected_before: usize,
+    received: &[Frame],
+    received_before: usize,
+) -> Vec<Finding> {
+    let keys = |pushes: &[&Push]| -> Vec<String> {
+        pushes
+            .iter()
+            .map(|p| push_key(&p.method, &p.params))
+            .collect()
+    };
+    let frames = |frames: &[Frame]| -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| push_key(&f.method, &f.params))
+            .collect()
+    };
+    let split = expected_before.min(expected.len());
+    let cut = received_before.min(received.len());
+    let (want_before, want_after) = (keys(&expected[..split]), keys(&expected[split..]));
+    let (got_before, got_after) = (frames(&received[..cut]), frames(&received[cut..]));
+    let mut out = Vec::new();
+    for key in multiset_minus(&want_before, &got_before) {
+        if got_after.contains(&key) {
+            out.push(with(
+                finding(
+                    Class::Fail,
+                    "notification order",
+                    format!(
+                        "{conn}: a notification came after the reply it must precede (NOTIF-9)"
+                    ),
+                ),
+                format!("{key} before the reply"),
+                format!("{key} after the reply"),
+            ));
+        }
+    }
+    for key in multiset_minus(&want_after, &got_after) {
+        if got_before.contains(&key) {
+            out.push(with(
+                finding(
+                    Class::Fail,
+                    "notification order",
+                    format!("{conn}: a notification came before the reply it must follow (NOTIF-3, NOTIF-9)"),
+                ),
+                format!("{key} after the reply"),
+                format!("{key} before the reply"),
+            ));
+        }
+    }
+    out
+}
+
+/// The members of `a` left after taking out one of each member of `b` (multisets).
+fn multiset_minus(a: &[String], b: &[String]) -> Vec<String> {
+    let mut rest = b.to_vec();
+    a.iter()
+        .filter(|k| match rest.iter().position(|r| r == *k) {
+            Some(i) => {
+                rest.remove(i);
+                false
+            }
+            None => true,
+        })
+        .cloned()
+        .collect()
+}
+
 fn grouped(key: &str, group: u32) -> String {
     match group {
         0 => key.to_string(),
@@ -772,6 +849,26 @@ mod tests {
             (got[0].class, got[0].what.as_str()),
             (Class::Fail, "notification leak")
         );
+    }
+
+    // NOTIF-9: the pushes a request causes on its connection come before its reply; NOTIF-3:
+    // `channels` and `bu` after `auth_verify` come after it.
+    #[test]
+    fn notif_9_a_push_on_the_wrong_side_of_the_reply_fails() {
+        let (a, b) = (push("bu", "1", 0), push("bu", "2", 0));
+        let expected = [&a, &b];
+        let frames = [frame(&a), frame(&b)];
+        // Both expected before the reply.
+        assert!(reply_order("A", &expected, 2, &frames, 2).is_empty());
+        let late = reply_order("A", &expected, 2, &frames, 1);
+        assert_eq!(late.len(), 1);
+        assert!(late[0].message.contains("must precede (NOTIF-9)"));
+        // Both expected after it (auth_verify): one came early.
+        assert!(reply_order("A", &expected, 0, &frames, 0).is_empty());
+        let early = reply_order("A", &expected, 0, &frames, 1);
+        assert!(early[0].message.contains("must follow (NOTIF-3, NOTIF-9)"));
+        // Missing pushes are reported by `pushes`, not here.
+        assert!(reply_order("A", &expected, 2, &frames[..1], 1).is_empty());
     }
 
     #[test]

@@ -20,6 +20,11 @@ pub struct Observed {
     pub reply: Option<Frame>,
     /// Per case connection, the pushes in arrival order.
     pub pushes: BTreeMap<String, Vec<Frame>>,
+    /// The connection the step was sent on.
+    pub sender: String,
+    /// How many of the sender's pushes came before its reply (`None`: no reply was waited
+    /// for); the rest came after it (NOTIF-9).
+    pub before_reply: Option<usize>,
     /// Connections that got a reply no request asked for.
     pub stray_replies: Vec<String>,
     /// Every frame the broker sent during the step, with its connection.
@@ -42,6 +47,9 @@ pub struct Live {
 struct Answer {
     pushes: Vec<Received>,
     reply: Option<Received>,
+    /// Whether the wait ended at the reply (an exchange), so that `pushes` are exactly those
+    /// that came before it.
+    exchanged: bool,
 }
 
 impl Live {
@@ -125,6 +133,7 @@ impl Live {
                 let none = Answer {
                     pushes: vec![],
                     reply: None,
+                    exchanged: false,
                 };
                 (wallet, none)
             }
@@ -136,6 +145,8 @@ impl Live {
     async fn observe(&mut self, sender: &str, answer: Answer) -> Result<Observed, CaseError> {
         let mut observed = Observed {
             reply: answer.reply.map(|r| r.frame),
+            sender: sender.to_string(),
+            before_reply: answer.exchanged.then_some(answer.pushes.len()),
             ..Observed::default()
         };
         let mut own = Some(answer.pushes);
@@ -204,6 +215,7 @@ impl Live {
         let mut answer = Answer {
             pushes: vec![],
             reply: None,
+            exchanged: false,
         };
         for r in came {
             self.wire.push(received(conn, &r));
@@ -237,6 +249,7 @@ impl Live {
         Answer {
             pushes: x.notifications,
             reply: Some(x.reply),
+            exchanged: true,
         }
     }
 

@@ -104,6 +104,9 @@ enum Misbehaviour {
     NeverSent,
     /// Each reply held back until the next one, then written after it.
     Reordered,
+    /// The notifications a request causes on its own connection held back and written after
+    /// its reply (NOTIF-9 says before).
+    PushesAfterReply,
     /// The HTTP upgrade is read and never answered.
     UpgradeStalls,
     /// The upgrade is answered with a plain HTTP page.
@@ -328,6 +331,8 @@ async fn serve(
     // The methods of the requests not answered yet, in order (replies come in order, TRANS-7).
     let mut asked: VecDeque<String> = VecDeque::new();
     let mut held: Option<String> = None;
+    // Notifications held back until the reply of the trigger request they precede.
+    let mut pushes: Vec<String> = Vec::new();
     loop {
         tokio::select! {
             m = client.next() => {
@@ -343,12 +348,20 @@ async fn serve(
                 let Some(Ok(Message::Text(text))) = m else { return Ok(()) };
                 let text = text.to_string();
                 let reply = parse_frame(&text).is_ok_and(|f| !f.is_notification());
+                let pending = asked.front().is_some_and(|m| trigger.contains(&m.as_str()));
+                if mode == M::PushesAfterReply && !reply && pending {
+                    pushes.push(text);
+                    continue;
+                }
                 let answers = if reply { asked.pop_front() } else { None };
                 let hit = answers.is_some_and(|m| trigger.contains(&m.as_str()));
                 if !hit {
                     client.send(Message::text(text)).await?;
                 } else if !misbehave(mode, text, &mut client, &mut held, stats).await? {
                     return Ok(());
+                }
+                for push in pushes.drain(..) {
+                    client.send(Message::text(push)).await?;
                 }
             }
         }
@@ -367,7 +380,7 @@ async fn misbehave(
     let resign =
         |key: &SecretKey, id: u64| response_frame(key, id, &frame.method, &frame.params, frame.ts);
     match mode {
-        M::Faithful => client.send(Message::text(text)).await?,
+        M::Faithful | M::PushesAfterReply => client.send(Message::text(text)).await?,
         M::Garbage => {
             client
                 .send(Message::text("\u{1}garbage{{ not NitroRPC"))
@@ -749,6 +762,17 @@ async fn a_reply_to_a_request_never_sent_is_not_conformant() {
     certify_gives(M::NeverSent, Class::Fail).await;
     let pings = pings_through(M::NeverSent, 1).await;
     assert_eq!(wrong_id(&pings[0]), (1, 424_242, IdRelation::NeverSent));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notif_9_notifications_after_their_reply_fail() {
+    // Issue #10 item 9: a broker that writes the reply before the pushes it must precede;
+    // the sync after the step still collects them, but in the wrong place.
+    let (messages, _) = certify_gives(M::PushesAfterReply, Class::Fail).await;
+    assert!(
+        messages.contains("after the reply it must precede (NOTIF-9)"),
+        "{messages}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
