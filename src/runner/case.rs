@@ -52,6 +52,8 @@ pub(super) struct Case<'a> {
     instance: Instance,
     pub(super) live: Live,
     pub(super) observers: Observers,
+    /// The broker's time when the previous step had been answered (and its books read).
+    answered_ms: Option<u64>,
 }
 
 /// Runs one case; never panics on anything the target sends.
@@ -96,6 +98,7 @@ impl<'a> Case<'a> {
             instance,
             live: Live::default(),
             observers,
+            answered_ms: None,
         }
     }
 
@@ -104,6 +107,7 @@ impl<'a> Case<'a> {
         for (index, step) in self.vector.steps.iter().enumerate() {
             self.move_clock(index);
             let done = self.step(index, step, &mut trail).await?;
+            self.answered_ms = Some(self.target.now_ms());
             let stop = done.class.is_harness();
             report.steps.push(done);
             if stop {
@@ -116,15 +120,20 @@ impl<'a> Case<'a> {
     }
 
     /// Steps further apart than the filler's tick moved the model's clock (needs-clock): the
-    /// broker's clock is moved so that this step comes exactly as long after the previous one
-    /// as in the vector (the vector's margins around expiry times hold); then the shadow takes
-    /// the broker's time.
+    /// broker's clock is moved so that this step comes at least as long after the previous one
+    /// as in the vector, counted from when the previous step had been answered: the broker
+    /// handled it (a challenge issued, a key registered) somewhere between its sending and its
+    /// answer, and a stall of the machine in between must not eat the vector's margin around
+    /// an expiry time (`auth/challenge-expired` once came out NON-STRICT in 1 of 4 runs). The
+    /// shadow planned that step at its sending, so its own gap is at least as long. Then the
+    /// shadow takes the broker's time.
     fn move_clock(&mut self, index: usize) {
         let now = self.target.now_ms();
         if index > 0 {
             let steps = &self.vector.steps;
             let gap = steps[index].at_ms.saturating_sub(steps[index - 1].at_ms);
-            let due = self.shadow.now_ms() + gap;
+            let since = self.answered_ms.unwrap_or(self.shadow.now_ms());
+            let due = since.max(self.shadow.now_ms()) + gap;
             if gap > MAX_STEP_GAP_MS && due > now && self.target.advance(due - now) {
                 self.observers.clock_offset_ms += due - now;
             }
