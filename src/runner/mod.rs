@@ -53,25 +53,11 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
     let started = std::time::Instant::now();
     let started_at = crate::model::clock::rfc3339(crate::clock::now_ms());
     let mut cases = Vec::new();
-    let mut challenges_spent = 0;
+    let mut challenges = ChallengeBudget::default();
     for (i, vector) in vectors.iter().enumerate() {
-        let estimate = challenge_estimate(vector);
-        if challenges_spent + estimate > config.target.challenge_budget {
-            if let Some(command) = &config.target.restart {
-                if let Err(e) = target::run_command(command).await {
-                    eprintln!("nitrocert: warning: restarting the broker failed: {e}");
-                }
-                if let Funding::Funder(funder) = &config.target.funding {
-                    funder.forget().await;
-                }
-                challenges_spent = 0;
-            } else if config.target.advance(CHALLENGE_PURGE_MS) {
-                // A broker whose clock the harness moves (the embedded one) drops its spent
-                // and expired challenges once they are this old (AUTH-9).
-                challenges_spent = 0;
-            }
-        }
-        challenges_spent += estimate;
+        challenges
+            .spend(&config.target, challenge_estimate(vector))
+            .await;
         // A panic is a harness bug, but it must still end as a verdict for this case, not
         // as the end of the run.
         let (v, target, profile, seed) = (
@@ -114,9 +100,42 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
 /// the 10 min sweep, AUTH-9).
 const CHALLENGE_PURGE_MS: u64 = 16 * 60 * 1000;
 
+/// The `auth_request`s the harness has spent on a broker that holds at most 1000 pending
+/// challenges (AUTH-9). Before a batch of cases would go over the target's budget, the
+/// broker is restarted (`--restart-cmd`) or its clock moved past the purge (embedded, or
+/// `--control`), so that its refusals are never the harness's doing; a target with neither
+/// hook keeps counting, and a refusal then ends the case as HARNESS.
+#[derive(Debug, Default)]
+pub struct ChallengeBudget {
+    spent: usize,
+}
+
+impl ChallengeBudget {
+    /// Accounts for `estimate` more `auth_request`s, freeing the broker's store first when
+    /// they would not fit. Call it only while no case runs on the target.
+    pub async fn spend(&mut self, target: &Target, estimate: usize) {
+        if self.spent + estimate > target.challenge_budget {
+            if let Some(command) = &target.restart {
+                if let Err(e) = target::run_command(command).await {
+                    eprintln!("nitrocert: warning: restarting the broker failed: {e}");
+                }
+                if let Funding::Funder(funder) = &target.funding {
+                    funder.forget().await;
+                }
+                self.spent = 0;
+            } else if target.advance(CHALLENGE_PURGE_MS) {
+                // A broker whose clock the harness moves (the embedded one) drops its spent
+                // and expired challenges once they are this old (AUTH-9).
+                self.spent = 0;
+            }
+        }
+        self.spent += estimate;
+    }
+}
+
 /// An upper bound of the `auth_request`s a case sends: its authenticated connections, one
 /// observer per wallet, its auth steps, and the funder's login.
-fn challenge_estimate(vector: &Vector) -> usize {
+pub fn challenge_estimate(vector: &Vector) -> usize {
     use crate::vectors::format::Action;
     let connections = vector
         .setup

@@ -481,3 +481,48 @@ async fn auth_7_a_stalled_login_does_not_move_the_challenge_expiry_verdict() {
         assert_eq!(case.class, Class::Pass, "{profile}: {findings:?}");
     }
 }
+
+// AUTH-9, issue #10 item 1: a campaign frees the broker's full challenge store (here the clock
+// hook moves the embedded broker's clock past the purge) before it would spend more logins than
+// the target's budget, instead of ending as harness trouble.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_9_fuzz_frees_the_challenge_store_before_it_is_full() {
+    let (target, handle) = campaign::spawn_embedded(Profile::Clearnode052, None, SEED, limits())
+        .await
+        .unwrap();
+    fill_challenge_store(&handle.url()).await;
+    // Spent so far by someone else: the first batch already goes over a budget of 1.
+    let target = Target {
+        challenge_budget: 1,
+        ..target
+    };
+    let config = CampaignConfig {
+        profile: Profile::Clearnode052,
+        seed: 5,
+        gen: GenConfig::default(),
+        max_steps: Some(40),
+        time_limit: None,
+        label: "embedded".into(),
+        shrink_budget: 10,
+        regressions: None,
+        jobs: 2,
+    };
+    let rt = tokio::runtime::Handle::current();
+    let report = tokio::task::spawn_blocking(move || {
+        campaign::run(&config, &target, &rt, &mut |_, _| {}).unwrap()
+    })
+    .await
+    .unwrap();
+    handle.stop().await;
+    assert_eq!(
+        report.harness.as_ref().map(|h| h.message.as_str()),
+        None,
+        "the store was freed"
+    );
+    assert!(
+        report.catch.is_none(),
+        "{:?}",
+        report.catch.map(|c| c.message)
+    );
+    assert!(report.steps >= 40, "{} steps", report.steps);
+}
