@@ -369,9 +369,9 @@ fn the_same_fuzz_seed_gives_the_same_findings() {
     // The clean broker in both profiles, and a seeded leak with cases run side by side: the
     // report and the regression file are functions of the seed.
     for args in [
-        vec!["--profile", "clearnode-0.5.2", "--steps", "120"],
-        vec!["--profile", "spec", "--steps", "120"],
-        vec!["--fault", "leaky-asu", "--jobs", "2"],
+        vec!["--profile", "clearnode-0.5.2", "--steps", "60"],
+        vec!["--profile", "spec", "--steps", "60"],
+        vec!["--fault", "leaky-asu", "--jobs", "2", "--shrink-budget", "40"],
     ] {
         let dir = temp_dir(&format!("same-seed-{}", args[1]));
         let mut all = vec![
