@@ -239,27 +239,28 @@ impl<'a> Case<'a> {
     }
 
     /// Who may receive what a connection got during a step: `wallets` (before and after it),
-    /// their balances in each of `books` (the model's and the broker's, before and after), and
-    /// the participants of the sessions the model knows.
+    /// their balances and those of the case's other wallets in each of `books` (the model's
+    /// and the broker's, before and after), and the participants of the sessions the model
+    /// knows.
     fn entitled(&self, mut wallets: Vec<String>, books: [&Books; 4]) -> Entitled {
         wallets.dedup();
-        let names: Vec<&str> = self
-            .shadow
-            .names_of(Role::Wallet)
-            .filter(|n| {
+        let (own, other): (Vec<&str>, Vec<&str>) =
+            self.shadow.names_of(Role::Wallet).partition(|n| {
                 self.shadow
                     .address(n)
                     .is_ok_and(|a| wallets.iter().any(|w| w.eq_ignore_ascii_case(a)))
-            })
-            .collect();
-        let mut balances = Vec::new();
-        for b in books {
-            for name in &names {
-                let mut rows = b.unified.get(*name).cloned().unwrap_or_default();
-                rows.retain(|_, v| !bigdecimal::Zero::is_zero(v));
-                balances.push(rows);
+            });
+        let rows = |names: &[&str]| {
+            let mut out = Vec::new();
+            for b in books {
+                for name in names {
+                    let mut rows = b.unified.get(*name).cloned().unwrap_or_default();
+                    rows.retain(|_, v| !bigdecimal::Zero::is_zero(v));
+                    out.push(rows);
+                }
             }
-        }
+            out
+        };
         let sessions = self
             .shadow
             .model()
@@ -269,7 +270,8 @@ impl<'a> Case<'a> {
             .collect();
         Entitled {
             wallets,
-            balances,
+            balances: rows(&own),
+            others: rows(&other),
             sessions,
         }
     }

@@ -321,6 +321,9 @@ pub struct Entitled {
     /// Unified balances of those wallets (asset → amount, zero rows left out) as the model and
     /// the broker booked them before and after the step: a `bu` must show one of them.
     pub balances: Vec<BTreeMap<String, Dec>>,
+    /// The same for the case's other wallets: a `bu` showing one of these (and none of the
+    /// wallet's own) is another wallet's.
+    pub others: Vec<BTreeMap<String, Dec>>,
     /// Participants of the sessions the model knows, for an `asu` whose payload lacks them.
     pub sessions: BTreeMap<String, Vec<String>>,
 }
@@ -342,8 +345,9 @@ impl Entitled {
 
 /// Why `frame`, pushed to a connection, is not for the wallets it is entitled to, if it is
 /// not: an `asu` of a session none of them is a participant of (NOTIF-6), a `tr` of a
-/// transaction that involves none of them (NOTIF-5), a `bu` whose balances are none of theirs
-/// (a `bu` names no wallet, so its rows tell; AS-NOTIF-2, NOTIF-3/4). A `bu` listing no
+/// transaction that involves none of them (NOTIF-5), a `bu` whose balances are another wallet's
+/// of the case and none of theirs (a `bu` names no wallet, so its rows tell; AS-NOTIF-2,
+/// NOTIF-3/4). A `bu` listing no
 /// balance discloses nothing and is never a leak; other methods are not checked.
 pub fn leak(frame: &Frame, entitled: &Entitled) -> Option<String> {
     let p = &frame.params;
@@ -386,11 +390,16 @@ pub fn leak(frame: &Frame, entitled: &Entitled) -> Option<String> {
                 })
         }
         "bu" => {
-            let Some(rows) = balance_rows(p) else {
-                return Some("a `bu` whose balances cannot be read".into());
-            };
-            let own = rows.is_empty() || entitled.balances.contains(&rows);
-            (!own).then(|| "a `bu` whose balances are not this connection's wallet's".into())
+            // Rows that cannot be read tell no owner: judged as content, not as a leak.
+            let rows = balance_rows(p)?;
+            // Only balances that are another wallet's and not its own are a leak: a `bu` of an
+            // intermediate state the books never show is judged as other content instead.
+            let leaked = !rows.is_empty()
+                && !entitled.balances.contains(&rows)
+                && entitled.others.contains(&rows);
+            leaked.then(|| {
+                "a `bu` showing another wallet's balances, not this connection's wallet's".into()
+            })
         }
         _ => None,
     }
@@ -760,6 +769,7 @@ mod tests {
         Entitled {
             wallets: vec![A.to_string()],
             balances: vec![[("usdc".to_string(), crate::model::amount::dec(usdc))].into()],
+            others: vec![[("usdc".to_string(), crate::model::amount::dec("7"))].into()],
             sessions: [("0x5e55".to_string(), vec![A.to_string(), B.to_string()])].into(),
         }
     }
@@ -817,8 +827,17 @@ mod tests {
         // Zero rows are left out on both sides; "5.0" is 5.
         let zero = json!([{"asset": "usdc", "amount": "5.0"}, {"asset": "eth", "amount": "0"}]);
         assert_eq!(leak(&bu(zero), &a), None);
+        // Another wallet's balances (7), and none of A's: a leak.
         assert!(leak(&bu(json!([{"asset": "usdc", "amount": "7"}])), &a).is_some());
-        assert!(leak(&bu(json!([{"asset": "usdc", "amount": "x"}])), &a).is_some());
+        // Nobody's balances (an intermediate state): not a leak, judged as content.
+        assert_eq!(
+            leak(&bu(json!([{"asset": "usdc", "amount": "9"}])), &a),
+            None
+        );
+        assert_eq!(
+            leak(&bu(json!([{"asset": "usdc", "amount": "x"}])), &a),
+            None
+        );
         // A bu that lists nothing discloses nothing.
         assert_eq!(leak(&bu(json!([])), &Entitled::default()), None);
         // Other methods are not attributed.
@@ -837,7 +856,7 @@ mod tests {
         );
         let other = notification(
             "bu",
-            json!({"balance_updates": [{"asset": "usdc", "amount": "9"}]}),
+            json!({"balance_updates": [{"asset": "usdc", "amount": "7"}]}),
         );
         let got = pushes("A", &[], &[own], &a);
         assert_eq!(
