@@ -371,7 +371,14 @@ fn the_same_fuzz_seed_gives_the_same_findings() {
     for args in [
         vec!["--profile", "clearnode-0.5.2", "--steps", "60"],
         vec!["--profile", "spec", "--steps", "60"],
-        vec!["--fault", "leaky-asu", "--jobs", "2", "--shrink-budget", "40"],
+        vec![
+            "--fault",
+            "leaky-asu",
+            "--jobs",
+            "2",
+            "--shrink-budget",
+            "40",
+        ],
     ] {
         let dir = temp_dir(&format!("same-seed-{}", args[1]));
         let mut all = vec![
