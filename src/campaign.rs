@@ -15,7 +15,7 @@ use crate::gen::script::{generate, play, to_vector, Played, Script};
 use crate::gen::shrink::shrink;
 use crate::gen::{bytes_for, seeded_bytes, GenConfig};
 use crate::model::Profile;
-use crate::runner::{case as runner_case, Target};
+use crate::runner::{self, case as runner_case, ChallengeBudget, Target};
 use crate::vectors::{self, Vector};
 use crate::verdict::{CaseReport, Class};
 use arbitrary::Unstructured;
@@ -69,15 +69,41 @@ pub struct CampaignReport {
     pub sequences: u64,
     pub steps: u64,
     pub catch: Option<Catch>,
+    /// The harness's own trouble that ended the campaign without a verdict (its setup, its
+    /// funding, its logins): never a catch, never shrunk into a vector.
+    pub harness: Option<HarnessTrouble>,
     pub elapsed: Duration,
 }
 
+/// A sequence the harness could not run (a case that ended HARNESS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarnessTrouble {
+    pub sequence: u64,
+    /// Why, as the case report says it.
+    pub message: String,
+}
+
+impl HarnessTrouble {
+    fn of(sequence: u64, report: &CaseReport) -> Self {
+        let message = report
+            .steps
+            .iter()
+            .flat_map(|s| &s.findings)
+            .find(|f| f.class.is_harness())
+            .map(|f| f.message.clone())
+            .or_else(|| report.note.clone())
+            .unwrap_or_default();
+        HarnessTrouble { sequence, message }
+    }
+}
+
 /// The first step of a case report that is a finding: (step index, class, what, message).
-/// A harness error before the first step counts as step 0.
+/// A broker error before the first step counts as step 0. A case the harness could not run
+/// (HARNESS) has none: its trouble is not the broker's.
 pub fn first_finding(report: &CaseReport) -> Option<(usize, Class, String, String)> {
     if matches!(
         report.class,
-        Class::Pass | Class::Informational | Class::Skip
+        Class::Pass | Class::Informational | Class::Skip | Class::Harness
     ) {
         return None;
     }
@@ -111,38 +137,54 @@ struct Ran {
 }
 
 /// Fills and runs scripts on the target, up to `config.jobs` at once (each fill on a blocking
-/// thread, each case on its own task); results in input order.
+/// thread, each case on its own task); results in input order. The batch's logins are
+/// accounted for before it starts, so the broker's challenge store is freed between batches,
+/// never under a running case (AUTH-9).
 fn run_batch(
     rt: &tokio::runtime::Handle,
     target: &Target,
     config: &CampaignConfig,
+    challenges: &mut ChallengeBudget,
     batch: Vec<(String, Script)>,
 ) -> Vec<Ran> {
-    let tasks: Vec<_> = batch
+    let profile = config.profile;
+    let fills: Vec<_> = batch
         .into_iter()
         .map(|(id, script)| {
-            let (target, profile, seed) = (target.clone(), config.profile, config.seed);
-            rt.spawn(async move {
-                let (vector, played) = tokio::task::spawn_blocking(move || {
-                    let played = play(&script, profile);
-                    (to_vector(&id, "", &script, &played), played)
-                })
-                .await
-                .expect("filling a generated case does not panic");
-                let report = runner_case::run(&vector, &target, profile, seed).await;
-                let failing = first_finding(&report).map(|(step, class, what, _)| {
-                    ((class, what), played[step.min(played.len() - 1)].op)
-                });
-                Ran {
-                    vector,
-                    played,
-                    report,
-                    failing,
-                }
+            rt.spawn_blocking(move || {
+                let played = play(&script, profile);
+                (to_vector(&id, "", &script, &played), played)
             })
         })
         .collect();
     rt.block_on(async {
+        let mut filled = Vec::with_capacity(fills.len());
+        for fill in fills {
+            filled.push(fill.await.expect("filling a generated case does not panic"));
+        }
+        let logins = filled
+            .iter()
+            .map(|(v, _)| runner::challenge_estimate(v))
+            .sum();
+        challenges.spend(target, logins).await;
+        let tasks: Vec<_> = filled
+            .into_iter()
+            .map(|(vector, played)| {
+                let (target, seed) = (target.clone(), config.seed);
+                tokio::spawn(async move {
+                    let report = runner_case::run(&vector, &target, profile, seed).await;
+                    let failing = first_finding(&report).map(|(step, class, what, _)| {
+                        ((class, what), played[step.min(played.len() - 1)].op)
+                    });
+                    Ran {
+                        vector,
+                        played,
+                        report,
+                        failing,
+                    }
+                })
+            })
+            .collect();
         let mut out = Vec::with_capacity(tasks.len());
         for task in tasks {
             out.push(task.await.expect("a case run does not panic"));
@@ -174,6 +216,8 @@ pub fn run(
     let mut first_catch: Option<u64> = None;
     let mut weak: Option<Failing> = None;
     let mut strong: Option<Failing> = None;
+    let mut harness: Option<HarnessTrouble> = None;
+    let mut challenges = ChallengeBudget::default();
     'campaign: loop {
         let stop = |steps: u64, first_catch: Option<u64>| {
             first_catch.is_some_and(|at| steps >= at + STRONGER_SEARCH_STEPS)
@@ -196,6 +240,7 @@ pub fn run(
             rt,
             target,
             config,
+            &mut challenges,
             batch
                 .iter()
                 .map(|(i, s)| (format!("fuzz/{label}-{seed}-{i}"), s.clone()))
@@ -210,6 +255,11 @@ pub fn run(
             let before = steps;
             steps += ran.vector.steps.len() as u64;
             progress(index + 1, steps);
+            if ran.report.class.is_harness() {
+                // What runs after it would be judged on a harness that cannot run cases.
+                harness = Some(HarnessTrouble::of(index, &ran.report));
+                break 'campaign;
+            }
             let Some((kind, op)) = ran.failing else {
                 continue;
             };
@@ -223,11 +273,21 @@ pub fn run(
             weak.get_or_insert(failing);
         }
     }
-    let sequences = strong.as_ref().map(|f| f.0 + 1).unwrap_or(sequence);
-    let catch = match strong.or(weak) {
+    let sequences = strong
+        .as_ref()
+        .map(|f| f.0 + 1)
+        .or(harness.as_ref().map(|h| h.sequence + 1))
+        .unwrap_or(sequence);
+    // Harness trouble leaves no verdict: not even an earlier NON-STRICT is shrunk on a
+    // harness that cannot run cases.
+    let failing = match harness {
+        Some(_) => None,
+        None => strong.or(weak),
+    };
+    let catch = match failing {
         Some(failing) => Some(Catch {
             steps_to_catch: first_catch.expect("a catch was counted"),
-            ..shrink_and_write(config, target, rt, failing)?
+            ..shrink_and_write(config, target, rt, &mut challenges, failing)?
         }),
         None => None,
     };
@@ -235,6 +295,7 @@ pub fn run(
         sequences,
         steps,
         catch,
+        harness,
         elapsed: started.elapsed(),
     })
 }
@@ -243,6 +304,7 @@ fn shrink_and_write(
     config: &CampaignConfig,
     target: &Target,
     rt: &tokio::runtime::Handle,
+    challenges: &mut ChallengeBudget,
     (index, script, kind, failing, original_steps): Failing,
 ) -> std::io::Result<Catch> {
     let (label, seed) = (&config.label, config.seed);
@@ -260,7 +322,7 @@ fn shrink_and_write(
                     (format!("fuzz/{label}-{seed}-{index}-{attempt}"), c.clone())
                 })
                 .collect();
-            run_batch(rt, target, config, batch)
+            run_batch(rt, target, config, challenges, batch)
                 .into_iter()
                 .map(|ran| match ran.failing {
                     Some((k, op)) if k == kind && !ran.played.is_empty() => Some(op),
@@ -272,6 +334,7 @@ fn shrink_and_write(
     let played = play(&shrunk.script, config.profile);
     let id = format!("{}/{label}-{seed}", vectors::REGRESSIONS);
     let mut vector = to_vector(&id, "", &shrunk.script, &played);
+    rt.block_on(challenges.spend(target, runner::challenge_estimate(&vector)));
     let report = rt.block_on(runner_case::run(
         &vector,
         target,

@@ -35,3 +35,5 @@ mod rules;
 mod util;
 #[path = "suite/vectors.rs"]
 mod vectors;
+#[path = "suite/verdicts.rs"]
+mod verdicts;

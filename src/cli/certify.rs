@@ -2,7 +2,7 @@
 //! report a vendor can publish.
 
 use super::serve::build_engine;
-use super::{CliError, EXIT_FINDINGS, EXIT_OK};
+use super::{CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::broker;
 use crate::client::{now_ms, Connection, Limits};
 use crate::crypto::identity::{derive, Role};
@@ -37,8 +37,10 @@ subset run the entries of vectors not loaded are left out.\n\n\
 Race vectors (vectors/races/*.race, `nitrocert race`) are replayed --race-tries times each and \
 reported as cases of area `races`, with their histories as timelines in races.html beside the \
 report: by default in a full run of the embedded broker, against an endpoint with --races.\n\n\
-Exit code 0: conformant; 1: findings (FAIL, ERROR or XPASS, or a stale --known list); 2: the \
-harness could not run (bad arguments, a malformed --known file).",
+Exit code 0: conformant; 1: findings (FAIL, ERROR or XPASS, or a stale --known list, or \
+with --repeat a case whose verdict changed between runs); 2: the harness could not run (bad \
+arguments, a malformed --known file, or cases ended HARNESS, its own trouble, and none with a \
+finding).",
     after_help = "Examples:\n  \
 nitrocert certify                                   # the embedded broker, clearnode-0.5.2 profile\n  \
 nitrocert certify --profile spec\n  \
@@ -132,6 +134,12 @@ pub struct CertifyArgs {
     /// the case reports how often the race reproduced.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub race_tries: u64,
+    /// Run the same certification N times (the broker reset to its start state before each
+    /// run: the embedded one, or one with --control) and list every case whose verdict was not
+    /// the same in all runs (exit 1 if any). The first run's report is written.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub repeat: u64,
 }
 
 /// Loads vector files from files and folders, sorted by id.
@@ -297,6 +305,12 @@ fn out_dir(args: &CertifyArgs, target: &str, profile: Profile) -> PathBuf {
 
 pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
+    if args.repeat > 1 && args.endpoint.is_some() && args.control.is_none() {
+        // The same seed again on a broker that keeps the last run's wallets cannot pass.
+        return Err(CliError::Input(
+            "--repeat needs a broker the harness can reset: the embedded one, or --control".into(),
+        ));
+    }
     let vectors = load_vectors(&args.vectors)?;
     let races = super::certify_races::load(args)?;
     let Some(known) = known_for_run(args, &vectors)? else {
@@ -318,34 +332,53 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
     runtime.block_on(async {
         let (target, embedded) = match &args.endpoint {
             None => {
-                let engine = build_engine(profile, &["usdc".to_string()], &[], derive(args.seed, Role::Broker, 0), args.seed)
-                    .with_fault(fault);
+                let engine = build_engine(
+                    profile,
+                    &["usdc".to_string()],
+                    &[],
+                    derive(args.seed, Role::Broker, 0),
+                    args.seed,
+                )
+                .with_fault(fault);
                 let handle = broker::spawn(engine, "127.0.0.1:0".parse().expect("an address"))
                     .await
-                    .map_err(|e| CliError::Input(format!("cannot start the embedded broker: {e}")))?;
+                    .map_err(|e| {
+                        CliError::Input(format!("cannot start the embedded broker: {e}"))
+                    })?;
                 let default_name = match fault {
                     Some(f) => format!("embedded-fault-{}", f.name()),
                     None => "embedded".into(),
                 };
-                let target =
-                    Target::embedded(&handle, args.name.clone().unwrap_or(default_name), limits.clone());
+                let target = Target::embedded(
+                    &handle,
+                    args.name.clone().unwrap_or(default_name),
+                    limits.clone(),
+                );
                 (target, Some(handle))
             }
             Some(url) if args.control.is_some() => {
                 let control = args.control.as_deref().expect("matched");
-                (controlled_target(url, control, args, profile, &limits).await?, None)
+                (
+                    controlled_target(url, control, args, profile, &limits).await?,
+                    None,
+                )
             }
             Some(url) => {
                 let funding = match (&args.fund_cmd, &args.funder_key) {
                     (Some(_), Some(_)) => {
-                        return Err(CliError::Input("give --fund-cmd or --funder-key, not both".into()))
+                        return Err(CliError::Input(
+                            "give --fund-cmd or --funder-key, not both".into(),
+                        ))
                     }
-                    _ if args.fund_batch_cmd.is_some() => Funding::Batch(runner::target::BatchFunding::new(
-                        args.fund_batch_cmd.clone().expect("checked"),
-                    )),
+                    _ if args.fund_batch_cmd.is_some() => {
+                        Funding::Batch(runner::target::BatchFunding::new(
+                            args.fund_batch_cmd.clone().expect("checked"),
+                        ))
+                    }
                     (Some(cmd), None) => Funding::Command(cmd.clone()),
                     (None, Some(hex)) => Funding::Funder(runner::funder::Funder::new(
-                        SecretKey::from_hex(hex).map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
+                        SecretKey::from_hex(hex)
+                            .map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
                     )),
                     (None, None) => Funding::None,
                 };
@@ -374,7 +407,9 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             seed: args.seed,
             known,
             broker_address,
-            jobs: args.jobs.map_or_else(runner::schedule::default_jobs, |n| n as usize),
+            jobs: args
+                .jobs
+                .map_or_else(runner::schedule::default_jobs, |n| n as usize),
         };
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(vectors.len() as u64);
@@ -389,45 +424,173 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             (true, _) => Some(1),
             (false, n) => n.map(|n| n as usize),
         };
-        let (mut report, not_run) = match budget {
-            Some(max) => {
-                let mut budget = runner::budget::FindingsBudget::new(&mut progress, max);
-                let report = runner::run(&config, &vectors, &mut budget).await;
-                let not_run = report.cases.len() - budget.cases_run();
-                (report, not_run)
+        let mut runs = Vec::new();
+        for i in 0..args.repeat {
+            if i > 0 {
+                reset(&config.target).await?;
+                if let Some(bar) = &progress.bar {
+                    bar.reset();
+                }
             }
-            None => (runner::run(&config, &vectors, &mut progress).await, 0),
-        };
+            let (mut report, not_run) = match budget {
+                Some(max) => {
+                    let mut budget = runner::budget::FindingsBudget::new(&mut progress, max);
+                    let report = runner::run(&config, &vectors, &mut budget).await;
+                    let not_run = report.cases.len() - budget.cases_run();
+                    (report, not_run)
+                }
+                None => (runner::run(&config, &vectors, &mut progress).await, 0),
+            };
+            if not_run == 0 {
+                // The timelines drawn beside the report are the first run's, like the report.
+                let page = (i == 0).then_some(out_dir.as_path());
+                let tries = args.race_tries as usize;
+                super::certify_races::replay_into(
+                    &mut report,
+                    &races,
+                    &config.target,
+                    profile,
+                    tries,
+                    page,
+                )
+                .await?;
+            }
+            if args.repeat > 1 {
+                let s = &report.summary;
+                eprintln!(
+                    "run {}/{}: {}, {} cases, {} pass ({:.1} s)",
+                    i + 1,
+                    args.repeat,
+                    s.outcome().word(),
+                    s.total,
+                    s.pass,
+                    report.duration_ms as f64 / 1000.0
+                );
+            }
+            runs.push((report, not_run));
+        }
         if let Some(bar) = &progress.bar {
             bar.finish_and_clear();
-        }
-        if not_run == 0 {
-            let tries = args.race_tries as usize;
-            super::certify_races::replay_into(&mut report, &races, &config.target, profile, tries, &out_dir)
-                .await?;
         }
         if let Some(handle) = embedded {
             handle.stop().await;
         }
-        write_reports(&report, &out_dir)?;
-        let s = &report.summary;
+        let not_run = runs[0].1;
+        let reports: Vec<RunReport> = runs.into_iter().map(|(r, _)| r).collect();
+        let report = &reports[0];
+        write_reports(report, &out_dir)?;
+        print_summary(out, report, &config, not_run)?;
+        writeln!(out, "report: {}", out_dir.join("report.md").display())?;
+        if args.repeat > 1 && print_unstable(out, &reports)? {
+            return Ok(EXIT_FINDINGS);
+        }
+        Ok(match runner::exit_code(report) {
+            0 => EXIT_OK,
+            1 => EXIT_FINDINGS,
+            _ => EXIT_USAGE,
+        })
+    })
+}
+
+/// The verdict line, and what stopped the run or kept it from a verdict.
+fn print_summary(
+    out: &mut dyn Write,
+    report: &RunReport,
+    config: &RunConfig,
+    not_run: usize,
+) -> Result<(), CliError> {
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{}: {} against {} ({}): {} cases, {} pass, {} informational, {} non-strict, {} fail, {} error, {} skip, {} xfail, {} xpass{}",
+        s.outcome().word(),
+        config.target.name,
+        config.profile,
+        config.target.url,
+        s.total, s.pass, s.informational, s.non_strict, s.fail, s.error, s.skip, s.xfail, s.xpass,
+        if s.harness > 0 { format!(", {} harness", s.harness) } else { String::new() }
+    )?;
+    if not_run > 0 {
         writeln!(
             out,
-            "{}: {} against {} ({}): {} cases, {} pass, {} informational, {} non-strict, {} fail, {} error, {} skip, {} xfail, {} xpass",
-            if s.conformant() { "CONFORMANT" } else { "NOT CONFORMANT" },
-            config.target.name,
-            config.profile,
-            config.target.url,
-            s.total, s.pass, s.informational, s.non_strict, s.fail, s.error, s.skip, s.xfail, s.xpass
+            "stopped early: {not_run} of {} cases not run (--fail-fast / --max-findings)",
+            report.cases.len()
         )?;
-        if not_run > 0 {
-            writeln!(
-                out,
-                "stopped early: {not_run} of {} cases not run (--fail-fast / --max-findings)",
-                report.cases.len()
-            )?;
+    }
+    print_harness_trouble(out, report)
+}
+
+/// Why the harness could not run cases (HARNESS): each reason once, with how many cases and
+/// the first of them. Not findings against the broker; the run exits 2 when nothing else is.
+fn print_harness_trouble(out: &mut dyn Write, report: &RunReport) -> Result<(), CliError> {
+    let mut reasons: Vec<(String, usize, &str)> = Vec::new();
+    for case in report.cases.iter().filter(|c| c.class.is_harness()) {
+        let why = case
+            .steps
+            .iter()
+            .flat_map(|s| &s.findings)
+            .find(|f| f.class.is_harness())
+            .map(|f| f.message.clone())
+            .or_else(|| case.note.clone())
+            .unwrap_or_default();
+        // Wallet names and addresses vary per case; the reason is what stays.
+        let key = runner::known::normalise(&why);
+        match reasons.iter_mut().find(|(k, ..)| *k == key) {
+            Some(r) => r.1 += 1,
+            None => reasons.push((key, 1, &case.id)),
         }
-        writeln!(out, "report: {}", out_dir.join("report.md").display())?;
-        Ok(if runner::exit_code(&report) == 0 { EXIT_OK } else { EXIT_FINDINGS })
-    })
+    }
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "the harness could not run {} cases (HARNESS: no verdict on the broker for them):",
+        report.summary.harness
+    )?;
+    for (why, count, first) in reasons.iter().take(10) {
+        writeln!(out, "  {count} × {why} (first: {first})")?;
+    }
+    Ok(())
+}
+
+/// The broker back to its start state between repeated runs.
+async fn reset(target: &Target) -> Result<(), CliError> {
+    match &target.clock {
+        Some(crate::broker::BrokerControl::InProcess(control)) => {
+            control.reset();
+            Ok(())
+        }
+        Some(crate::broker::BrokerControl::Remote(control)) => {
+            control.reset().await.map_err(CliError::Input)
+        }
+        None => Err(CliError::Input(
+            "--repeat needs a broker the harness can reset (the embedded one, or --control)".into(),
+        )),
+    }
+}
+
+/// Lists the cases whose verdict differed between the runs; whether there were any.
+fn print_unstable(out: &mut dyn Write, runs: &[RunReport]) -> Result<bool, CliError> {
+    let unstable = crate::verdict::unstable(runs);
+    if unstable.is_empty() {
+        writeln!(
+            out,
+            "repeat: {} runs, every one of {} cases had the same verdict in all runs",
+            runs.len(),
+            runs[0].cases.len()
+        )?;
+        return Ok(false);
+    }
+    writeln!(
+        out,
+        "UNSTABLE: {} of {} cases did not have the same verdict in all {} runs:",
+        unstable.len(),
+        runs[0].cases.len(),
+        runs.len()
+    )?;
+    for u in &unstable {
+        writeln!(out, "  {u}")?;
+    }
+    Ok(true)
 }

@@ -45,14 +45,14 @@ pub fn load(args: &CertifyArgs) -> Result<Vec<RaceVector>, CliError> {
 }
 
 /// Replays every race vector `tries` times, adds one case per vector to `report` (in id
-/// order, the summary recounted) and writes the timelines into `out_dir`.
+/// order, the summary recounted) and writes the timelines into `page_dir` if given.
 pub async fn replay_into(
     report: &mut RunReport,
     races: &[RaceVector],
     target: &Target,
     profile: Profile,
     tries: usize,
-    out_dir: &Path,
+    page_dir: Option<&Path>,
 ) -> Result<(), CliError> {
     if races.is_empty() {
         return Ok(());
@@ -76,10 +76,12 @@ pub async fn replay_into(
     }
     report.cases.sort_by(|a, b| a.id.cmp(&b.id));
     report.summary = Summary::of(&report.cases);
-    std::fs::create_dir_all(out_dir)?;
-    std::fs::write(
-        out_dir.join(TIMELINE_PAGE),
-        race::timeline::replay_page(&replays),
-    )?;
+    if let Some(dir) = page_dir {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(
+            dir.join(TIMELINE_PAGE),
+            race::timeline::replay_page(&replays),
+        )?;
+    }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! invariants checked after every step; a finding is shrunk into a regression vector. With
 //! `--all-faults`, the harness self-test: the kill rate over the embedded broker's seeded bugs.
 
-use super::{CliError, EXIT_FINDINGS, EXIT_OK};
+use super::{CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::client::{Connection, Limits};
 use crate::crypto::SecretKey;
@@ -32,7 +32,9 @@ the same broker (tail cut, steps deleted, steps simplified) and written as \
 seed.\n\n\
 Without --endpoint it fuzzes the embedded reference broker in-process (with --fault, one that \
 carries a seeded bug). --all-faults runs a campaign against each seeded bug and prints the kill \
-rate.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
+rate.\n\nA sequence the harness itself could not run (its setup, funding or own logins, e.g. a \
+full pending-challenge store) ends the campaign as harness trouble: reported, never shrunk into \
+a vector.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
 missed); 2: the harness could not run.",
     after_help = "Examples:\n  \
 nitrocert fuzz --seed 1 --time 30\n  \
@@ -155,6 +157,14 @@ fn print_catch(
     args: &FuzzArgs,
     fault: Option<Fault>,
 ) -> std::io::Result<()> {
+    if let Some(h) = &report.harness {
+        return writeln!(
+            out,
+            "HARNESS TROUBLE: seed {}, sequence {}: {} (the harness could not run it: no verdict, \
+             not a finding against the broker; {} sequences, {} steps)",
+            args.seed, h.sequence, h.message, report.sequences, report.steps
+        );
+    }
     let Some(c) = &report.catch else {
         return writeln!(
             out,
@@ -237,10 +247,19 @@ fn print_kill(out: &mut dyn Write, kill: &Kill) -> std::io::Result<()> {
         }),
         None => writeln!(
             out,
-            "{:<34} MISSED  {:>6}  {:>4}",
+            "{:<34} {}  {:>6}  {:>4}{}",
             kill.fault.name(),
+            if r.harness.is_some() {
+                "HARNESS"
+            } else {
+                "MISSED "
+            },
             r.steps,
-            r.sequences
+            r.sequences,
+            r.harness
+                .as_ref()
+                .map(|h| format!("  {}", h.message))
+                .unwrap_or_default()
         ),
     }
 }
@@ -433,7 +452,9 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             ""
         }
     );
-    Ok(if report.catch.is_some() {
+    Ok(if report.harness.is_some() {
+        EXIT_USAGE
+    } else if report.catch.is_some() {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -56,6 +56,12 @@ pub enum Fault {
     /// Answers app-session requests with another request's id (WIRE-8): the id plus
     /// [`WRONG_REPLY_ID_SHIFT`], as a broker that mixes up its pending requests would.
     WrongReplyId,
+    /// Pushes a submit's `asu` also to the participants' counterparties (the logged-in
+    /// wallets that share another session with one of them) that are not participants: a
+    /// session's balances leak to wallets not entitled to them (NOTIF-6). Counterparties, not
+    /// every wallet of the broker, so that the leak stays within one case of a fuzz campaign
+    /// that runs cases side by side.
+    LeakyAsu,
     /// A race: `transfer` reads the sender's balance, yields, and later writes *read − amount*
     /// (a read-modify-write without a lock), so a debit that landed in between is lost. The
     /// embedded broker runs the read and the write in two acquisitions of its engine lock
@@ -86,6 +92,7 @@ impl Fault {
         Fault::CloseSkipsQuorum,
         Fault::TimestampUnchecked,
         Fault::WrongReplyId,
+        Fault::LeakyAsu,
     ];
 
     /// Faults that only show under concurrent requests: a sequential harness (certify, fuzz)
@@ -122,6 +129,7 @@ impl Fault {
             Fault::CloseSkipsQuorum => "close-skips-quorum",
             Fault::TimestampUnchecked => "timestamp-unchecked",
             Fault::WrongReplyId => "wrong-reply-id",
+            Fault::LeakyAsu => "leaky-asu",
             Fault::TransferLostUpdate => "transfer-lost-update",
         }
     }
@@ -157,6 +165,7 @@ impl Fault {
             Fault::CloseSkipsQuorum => "close_app_session does not check the quorum",
             Fault::TimestampUnchecked => "req[3] is not checked against the clock",
             Fault::WrongReplyId => "replies to app-session requests carry the request id plus 7",
+            Fault::LeakyAsu => "a submit's asu also goes to the participants' counterparties",
             Fault::TransferLostUpdate => {
                 "transfer reads the balance, yields, then writes read - amount (race only)"
             }
@@ -375,8 +384,45 @@ impl Fault {
                 }
             }
             Fault::DropAsu => outcome.notifications.retain(|n| n.method != "asu"),
+            Fault::LeakyAsu => {
+                let id = params["app_session_id"].as_str().unwrap_or_default();
+                leak_asu(model, id, &mut outcome.notifications)
+            }
             _ => {}
         }
+    }
+}
+
+/// Copies the `asu` of session `id` to each logged-in wallet that shares another session
+/// with one of its participants and is not a participant itself.
+fn leak_asu(model: &Model, id: &str, notifications: &mut Vec<crate::model::Notification>) {
+    use crate::model::Recipient;
+    let Some(first) = notifications.iter().find(|n| n.method == "asu").cloned() else {
+        return;
+    };
+    let Some(session) = model.sessions.get(id) else {
+        return;
+    };
+    let participants = &session.participants;
+    let mut counterparties: Vec<&String> = model
+        .sessions
+        .values()
+        .filter(|s| s.participants.iter().any(|p| participants.contains(p)))
+        .flat_map(|s| s.participants.iter())
+        .filter(|p| !participants.contains(p))
+        .collect();
+    counterparties.sort();
+    counterparties.dedup();
+    let logged_in = model.auth.authenticated_wallets();
+    for wallet in counterparties
+        .into_iter()
+        .filter(|w| logged_in.contains(&w.as_str()))
+    {
+        let to = Recipient::Wallet(wallet.clone());
+        notifications.push(crate::model::Notification {
+            to,
+            ..first.clone()
+        });
     }
 }
 
@@ -600,6 +646,69 @@ mod tests {
         assert_eq!(f.reply_id("close_app_session", 6), 13);
         assert_eq!(f.reply_id("ping", 3), 3);
         assert_eq!(Fault::Silent.reply_id("create_app_session", 3), 3);
+    }
+
+    // NOTIF-6: the seeded leak sends a submit's asu to a logged-in counterparty that is not a
+    // participant, and to no other wallet.
+    #[test]
+    fn notif_6_leaky_asu_reaches_a_counterparty() {
+        use crate::model::amount::dec;
+        use crate::model::{Config, Profile, Recipient};
+        let wallets = [
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+            "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        ];
+        let [a, b, c, d] = wallets;
+        let mut model = Model::new(Profile::Clearnode052, Config::default());
+        for (conn, w) in (1..).zip(wallets) {
+            model.login(conn, w, 1_700_000_000_000);
+            model.fund(w, "usdc", &dec("10"));
+        }
+        let mut create = |participants: [&str; 2]| {
+            let params = serde_json::json!({"definition": {"application": "x", "protocol": "NitroRPC/0.2",
+                "participants": participants, "weights": [1, 1], "quorum": 1, "challenge": 0,
+                "nonce": participants.len() as u64 + model.sessions.len() as u64},
+                "allocations": []});
+            let sigs = vec![Some(participants[0].to_string())];
+            let out = model.step(&Call::new(
+                1,
+                "create_app_session",
+                &params,
+                &sigs,
+                1_700_000_000_000,
+            ));
+            out.response.result().unwrap()["app_session_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let ab = create([a, b]);
+        create([a, c]);
+        let asu = |to: &str| crate::model::Notification {
+            to: Recipient::Wallet(to.to_string()),
+            method: "asu",
+            params: serde_json::json!({}),
+            group: 0,
+        };
+        let mut notifications = vec![asu(a), asu(b)];
+        leak_asu(&model, &ab, &mut notifications);
+        let to: Vec<&Recipient> = notifications.iter().map(|n| &n.to).collect();
+        // C shares a session with A; D shares none with A or B.
+        assert_eq!(
+            to,
+            [
+                &Recipient::Wallet(a.into()),
+                &Recipient::Wallet(b.into()),
+                &Recipient::Wallet(c.into())
+            ]
+        );
+        assert!(!to.contains(&&Recipient::Wallet(d.into())));
+        // No asu, nothing to leak.
+        let mut none = vec![];
+        leak_asu(&model, &ab, &mut none);
+        assert!(none.is_empty());
     }
 
     /// The race fault, its two halves driven by hand: a transfer read at 100, another transfer

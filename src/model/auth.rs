@@ -3,7 +3,7 @@
 //! `auth_verify`.
 
 use super::amount::{self, DecimalError};
-use super::ledger::{is_hex_address, IsZeroValue};
+use super::ledger::{account_key, is_hex_address, IsZeroValue};
 use super::notify;
 use super::outcome::{
     Call, ConnId, ErrorSet, JwtClaims, Notification, Outcome, Recipient, JWT_PLACEHOLDER,
@@ -55,6 +55,14 @@ pub struct AuthState {
 impl AuthState {
     pub fn wallet_of(&self, conn: ConnId) -> Option<&str> {
         self.conns.get(&conn).map(String::as_str)
+    }
+
+    /// Every wallet some connection is authenticated as, sorted, each once.
+    pub fn authenticated_wallets(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.conns.values().map(String::as_str).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     pub fn connections_of(&self, wallet: &str) -> Vec<ConnId> {
@@ -194,6 +202,27 @@ pub fn canonical_uuid(s: &str) -> Option<String> {
 const ZERO_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 impl Model {
+    /// SPEC-10: is `address` (in any casing) a wallet the broker knows, other than `wallet`?
+    /// A known wallet is one that logged in (it has a user tag, AUTH-7 step 7), holds or held
+    /// a ledger entry (a unified or session balance: funded, or credited by a transfer), or is
+    /// a participant of an app session. A session key only ever stands for the wallet that
+    /// registered it, so such an address must never become one: Clearnode maps every
+    /// signature of it to the registering wallet (FUZZ-4).
+    pub(crate) fn is_other_wallet(&self, address: &str, wallet: &str) -> bool {
+        let key = account_key(address);
+        let key = key.as_str();
+        if !is_hex_address(address) || key == account_key(wallet).as_str() {
+            return false;
+        }
+        let same = |w: &str| account_key(w).as_str() == key;
+        self.auth.tags.keys().any(|w| same(w))
+            || self.ledger.iter().any(|(_, w, _, _)| same(w))
+            || self
+                .sessions
+                .values()
+                .any(|s| s.participants.iter().any(|p| same(p)))
+    }
+
     /// AUTH-3 for every private method: authenticated, auth session alive (then refreshed),
     /// timestamp within the window (WIRE-12: 13 digits, ≤ 60 s old, any future).
     pub(crate) fn auth_middleware(&mut self, call: &Call) -> Result<String, ErrorSet> {
@@ -445,6 +474,13 @@ impl Model {
                 )));
             }
             caps.push((a.asset.clone(), v));
+        }
+        // SPEC-10: in the spec profile a session key is never another wallet's address.
+        if self.profile.is_spec() && self.is_other_wallet(&policy.session_key, &wallet) {
+            return Err(fail(format!(
+                "session key {} is the address of another wallet",
+                policy.session_key
+            )));
         }
         // SK-1: the only way a session key is registered is a successful signature `auth_verify`.
         self.keys

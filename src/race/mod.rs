@@ -32,9 +32,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How far to move a broker clock the harness controls so every pending challenge is purged
-/// (5 min TTL plus the 10 min sweep, AUTH-9).
-const CHALLENGE_PURGE_MS: u64 = 16 * 60 * 1000;
+use crate::runner::CHALLENGE_PURGE_MS;
 
 /// What `nitrocert race` explores.
 #[derive(Debug, Clone)]

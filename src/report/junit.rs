@@ -73,7 +73,8 @@ fn counts<'a>(cases: impl Iterator<Item = &'a CaseReport>) -> Counts {
         n.duration_ms = n.duration_ms.saturating_add(case.duration_ms);
         match case.class {
             Class::Fail | Class::Xpass => n.failures += 1,
-            Class::Error => n.errors += 1,
+            // JUnit's `error`: the test could not run as written (HARNESS), or broke (ERROR).
+            Class::Error | Class::Harness => n.errors += 1,
             Class::Skip | Class::Xfail => n.skipped += 1,
             Class::Pass | Class::Informational | Class::NonStrict => {}
         }
@@ -144,7 +145,7 @@ fn testcase(doc: &mut String, report: &RunReport, case: &CaseReport) {
             "failure",
             "XPASS: a known divergence did not diverge; the known-divergence file is stale".into(),
         ),
-        Class::Error => ("error", headline(case)),
+        Class::Error | Class::Harness => ("error", headline(case)),
     };
     let _ = writeln!(
         doc,

@@ -10,13 +10,14 @@ use super::escape::shell_word;
 
 /// The column order of every summary table: conformant outcomes first, then findings, then the
 /// cases that say nothing about the target.
-pub const COLUMNS: [Class; 8] = [
+pub const COLUMNS: [Class; 9] = [
     Class::Pass,
     Class::Informational,
     Class::NonStrict,
     Class::Fail,
     Class::Error,
     Class::Skip,
+    Class::Harness,
     Class::Xfail,
     Class::Xpass,
 ];
@@ -45,6 +46,7 @@ impl Tally {
                 Class::Skip => summary.skip,
                 Class::Xfail => summary.xfail,
                 Class::Xpass => summary.xpass,
+                Class::Harness => summary.harness,
             };
         }
         tally
@@ -72,18 +74,14 @@ fn column(class: Class) -> usize {
 }
 
 /// The worst of some classes: the class precedence is `Class`'s `Ord` (PASS < SKIP < XFAIL <
-/// INFORMATIONAL < NON-STRICT < FAIL < XPASS < ERROR).
+/// INFORMATIONAL < NON-STRICT < HARNESS < FAIL < XPASS < ERROR).
 pub fn worst(classes: impl IntoIterator<Item = Class>) -> Option<Class> {
     classes.into_iter().max()
 }
 
-/// The run's verdict word, from its summary (exit code 0 or 1).
+/// The run's verdict word, from its summary (exit code 0, 1 or 2).
 pub fn verdict(summary: &Summary) -> &'static str {
-    if summary.conformant() {
-        "CONFORMANT"
-    } else {
-        "NOT CONFORMANT"
-    }
+    summary.outcome().word()
 }
 
 /// `4 cases: 1 PASS, 1 NON-STRICT, 1 FAIL, 1 SKIP`: the classes that occur, in column order.

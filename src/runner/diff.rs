@@ -210,8 +210,14 @@ fn push_key(method: &str, params: &Value) -> String {
 /// Compares the pushes one connection received during a step with the expected ones: the
 /// same notifications (contents as [`push_key`] reads them), in the model's order on that
 /// connection, where a run of equal non-zero groups may come in any order (Q-10; NOTIF-9 and
-/// AS-NOTIF-4 fix the rest).
-pub fn pushes(conn: &str, expected: &[&Push], received: &[Frame]) -> Vec<Finding> {
+/// AS-NOTIF-4 fix the rest). A push the model did not expect must still be the connection's
+/// wallet's own ([`leak`]); else it is a FAIL in both profiles.
+pub fn pushes(
+    conn: &str,
+    expected: &[&Push],
+    received: &[Frame],
+    entitled: &Entitled,
+) -> Vec<Finding> {
     let want: Vec<(String, u32)> = expected
         .iter()
         .map(|p| (push_key(&p.method, &p.params), p.group))
@@ -224,13 +230,13 @@ pub fn pushes(conn: &str, expected: &[&Push], received: &[Frame]) -> Vec<Finding
     let mut matched = vec![false; want.len()];
     let mut arrived = Vec::new();
     let mut extra = Vec::new();
-    for g in &got {
+    for (r, g) in got.iter().enumerate() {
         match (0..want.len()).find(|&i| !matched[i] && want[i].0 == *g) {
             Some(i) => {
                 matched[i] = true;
                 arrived.push(g.as_str());
             }
-            None => extra.push(g),
+            None => extra.push(r),
         }
     }
     let mut out = Vec::new();
@@ -245,21 +251,8 @@ pub fn pushes(conn: &str, expected: &[&Push], received: &[Frame]) -> Vec<Finding
             got.join(" "),
         ));
     }
-    for e in extra {
-        let wrong_content = expected
-            .iter()
-            .any(|n| e.starts_with(&format!("{}[", n.method)));
-        let (class, message) = match wrong_content {
-            true => (
-                Class::Fail,
-                format!("{conn}: a notification carries other content than expected"),
-            ),
-            false => (
-                Class::Informational,
-                format!("{conn}: an extra notification"),
-            ),
-        };
-        out.push(with(finding(class, "notification", message), "", e.clone()));
+    for r in extra {
+        out.push(unexpected(conn, expected, &received[r], &got[r], entitled));
     }
     let delivered: Vec<&(String, u32)> = want
         .iter()
@@ -280,6 +273,231 @@ pub fn pushes(conn: &str, expected: &[&Push], received: &[Frame]) -> Vec<Finding
         ));
     }
     out
+}
+
+/// A push no expected one matched: a leak when it is not the connection's wallet's, else
+/// other content than expected (FAIL) or an extra notification (INFORMATIONAL).
+fn unexpected(
+    conn: &str,
+    expected: &[&Push],
+    frame: &Frame,
+    key: &str,
+    entitled: &Entitled,
+) -> Finding {
+    if let Some(why) = leak(frame, entitled) {
+        return with(
+            finding(
+                Class::Fail,
+                "notification leak",
+                format!("{conn}: {why} (NOTIF-1, NOTIF-5, NOTIF-6, AS-NOTIF-2)"),
+            ),
+            entitled.who(),
+            key,
+        );
+    }
+    let wrong_content = expected
+        .iter()
+        .any(|n| key.starts_with(&format!("{}[", n.method)));
+    let (class, message) = match wrong_content {
+        true => (
+            Class::Fail,
+            format!("{conn}: a notification carries other content than expected"),
+        ),
+        false => (
+            Class::Informational,
+            format!("{conn}: an extra notification"),
+        ),
+    };
+    with(finding(class, "notification", message), "", key)
+}
+
+/// Who may receive a connection's notifications: the wallets it is authenticated as before
+/// and after the step, and what each side booked for them (the leak check).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entitled {
+    /// Wallet addresses (none: the connection is not authenticated, and no wallet's `bu`,
+    /// `asu` or `tr` is for it).
+    pub wallets: Vec<String>,
+    /// Unified balances of those wallets (asset → amount, zero rows left out) as the model and
+    /// the broker booked them before and after the step: a `bu` must show one of them.
+    pub balances: Vec<BTreeMap<String, Dec>>,
+    /// The same for the case's other wallets: a `bu` showing one of these (and none of the
+    /// wallet's own) is another wallet's.
+    pub others: Vec<BTreeMap<String, Dec>>,
+    /// Participants of the sessions the model knows, for an `asu` whose payload lacks them.
+    pub sessions: BTreeMap<String, Vec<String>>,
+}
+
+impl Entitled {
+    fn is_wallet(&self, address: &str) -> bool {
+        // Case-insensitive on purpose: a leak check must never cry wolf over casing (Q-17
+        // casing rules are judged elsewhere).
+        self.wallets.iter().any(|w| w.eq_ignore_ascii_case(address))
+    }
+
+    fn who(&self) -> String {
+        match self.wallets.is_empty() {
+            true => "(an unauthenticated connection)".into(),
+            false => self.wallets.join(" or "),
+        }
+    }
+}
+
+/// Why `frame`, pushed to a connection, is not for the wallets it is entitled to, if it is
+/// not: an `asu` of a session none of them is a participant of (NOTIF-6), a `tr` of a
+/// transaction that involves none of them (NOTIF-5), a `bu` whose balances are another wallet's
+/// of the case and none of theirs (a `bu` names no wallet, so its rows tell; AS-NOTIF-2,
+/// NOTIF-3/4). A `bu` listing no
+/// balance discloses nothing and is never a leak; other methods are not checked.
+pub fn leak(frame: &Frame, entitled: &Entitled) -> Option<String> {
+    let p = &frame.params;
+    match frame.method.as_str() {
+        "asu" => {
+            let id = p["app_session"]["app_session_id"].as_str().unwrap_or("");
+            let listed: Option<Vec<String>> =
+                p["app_session"]["participants"].as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                });
+            let Some(participants) = listed.or_else(|| entitled.sessions.get(id).cloned()) else {
+                return Some(format!(
+                    "an `asu` of session {id} that names no participants"
+                ));
+            };
+            (!participants.iter().any(|p| entitled.is_wallet(p))).then(|| {
+                format!(
+                    "an `asu` of session {id}, whose participants ({}) do not include this connection's wallet",
+                    participants.join(", ")
+                )
+            })
+        }
+        "tr" => {
+            let txs = p["transactions"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            txs.iter()
+                .find(|tx| {
+                    let party = |k: &str| tx[k].as_str().is_some_and(|a| entitled.is_wallet(a));
+                    !party("from_account") && !party("to_account")
+                })
+                .map(|tx| {
+                    format!(
+                        "a `tr` of a transfer from {} to {}, which does not involve this connection's wallet",
+                        tx["from_account"], tx["to_account"]
+                    )
+                })
+        }
+        "bu" => {
+            // Rows that cannot be read tell no owner: judged as content, not as a leak.
+            let rows = balance_rows(p)?;
+            // Only balances that are another wallet's and not its own are a leak: a `bu` of an
+            // intermediate state the books never show is judged as other content instead.
+            let leaked = !rows.is_empty()
+                && !entitled.balances.contains(&rows)
+                && entitled.others.contains(&rows);
+            leaked.then(|| {
+                "a `bu` showing another wallet's balances, not this connection's wallet's".into()
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The non-zero rows of a `bu` (asset → amount); `None` when one cannot be read.
+fn balance_rows(params: &Value) -> Option<BTreeMap<String, Dec>> {
+    let mut rows = BTreeMap::new();
+    for row in params["balance_updates"].as_array().into_iter().flatten() {
+        let asset = row["asset"].as_str()?;
+        let text = match &row["amount"] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        let amount = crate::model::amount::parse_decimal(&text).ok()?;
+        if !bigdecimal::Zero::is_zero(&amount) {
+            rows.insert(asset.to_string(), amount);
+        }
+    }
+    Some(rows)
+}
+
+/// NOTIF-9: the notifications a request causes on its own connection come before its reply;
+/// NOTIF-3: those the model writes after it (`channels` and `bu` after `auth_verify`) come
+/// after. `expected` are the connection's expected pushes in the model's order, the first
+/// `expected_before` of them before the reply; `received` arrived in order, the first
+/// `received_before` before the reply. A push that came on the wrong side of the reply is a
+/// FAIL even though a later read collected it. Pushes missing altogether are reported by
+/// [`pushes`].
+pub fn reply_order(
+    conn: &str,
+    expected: &[&Push],
+    expected_before: usize,
+    received: &[Frame],
+    received_before: usize,
+) -> Vec<Finding> {
+    let keys = |pushes: &[&Push]| -> Vec<String> {
+        pushes
+            .iter()
+            .map(|p| push_key(&p.method, &p.params))
+            .collect()
+    };
+    let frames = |frames: &[Frame]| -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| push_key(&f.method, &f.params))
+            .collect()
+    };
+    let split = expected_before.min(expected.len());
+    let cut = received_before.min(received.len());
+    let (want_before, want_after) = (keys(&expected[..split]), keys(&expected[split..]));
+    let (got_before, got_after) = (frames(&received[..cut]), frames(&received[cut..]));
+    let mut out = Vec::new();
+    for key in multiset_minus(&want_before, &got_before) {
+        if got_after.contains(&key) {
+            out.push(with(
+                finding(
+                    Class::Fail,
+                    "notification order",
+                    format!(
+                        "{conn}: a notification came after the reply it must precede (NOTIF-9)"
+                    ),
+                ),
+                format!("{key} before the reply"),
+                format!("{key} after the reply"),
+            ));
+        }
+    }
+    for key in multiset_minus(&want_after, &got_after) {
+        if got_before.contains(&key) {
+            out.push(with(
+                finding(
+                    Class::Fail,
+                    "notification order",
+                    format!("{conn}: a notification came before the reply it must follow (NOTIF-3, NOTIF-9)"),
+                ),
+                format!("{key} after the reply"),
+                format!("{key} before the reply"),
+            ));
+        }
+    }
+    out
+}
+
+/// The members of `a` left after taking out one of each member of `b` (multisets).
+fn multiset_minus(a: &[String], b: &[String]) -> Vec<String> {
+    let mut rest = b.to_vec();
+    a.iter()
+        .filter(|k| match rest.iter().position(|r| r == *k) {
+            Some(i) => {
+                rest.remove(i);
+                false
+            }
+            None => true,
+        })
+        .cloned()
+        .collect()
 }
 
 fn grouped(key: &str, group: u32) -> String {
@@ -504,7 +722,7 @@ mod tests {
     fn classes(expected: &[Push], arrived: &[&Push]) -> Vec<(Class, String)> {
         let want: Vec<&Push> = expected.iter().collect();
         let got: Vec<Frame> = arrived.iter().map(|p| frame(p)).collect();
-        pushes("A", &want, &got)
+        pushes("A", &want, &got, &Entitled::default())
             .into_iter()
             .map(|f| (f.class, f.what))
             .collect()
@@ -536,6 +754,140 @@ mod tests {
             classes(&[a.clone(), b, c.clone()], &[&a, &c]),
             vec![(Class::Fail, "notification".to_string())]
         );
+    }
+
+    fn notification(method: &str, params: serde_json::Value) -> Frame {
+        crate::wire::parse_frame(&format!(r#"{{"res":[0,"{method}",{params},1],"sig":[]}}"#))
+            .unwrap()
+    }
+
+    const A: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    const B: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const C: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+    fn entitled_a(usdc: &str) -> Entitled {
+        Entitled {
+            wallets: vec![A.to_string()],
+            balances: vec![[("usdc".to_string(), crate::model::amount::dec(usdc))].into()],
+            others: vec![[("usdc".to_string(), crate::model::amount::dec("7"))].into()],
+            sessions: [("0x5e55".to_string(), vec![A.to_string(), B.to_string()])].into(),
+        }
+    }
+
+    // NOTIF-6: an asu is for the session's participants only.
+    #[test]
+    fn notif_6_an_asu_of_a_session_without_the_wallet_is_a_leak() {
+        let asu = |participants: serde_json::Value| {
+            notification(
+                "asu",
+                json!({"app_session": {"app_session_id": "0x5e55", "participants": participants},
+                    "participant_allocations": []}),
+            )
+        };
+        let a = entitled_a("5");
+        assert_eq!(leak(&asu(json!([A, B])), &a), None);
+        // Casing never makes a leak (Q-17 is judged elsewhere).
+        assert_eq!(leak(&asu(json!([A.to_lowercase(), B])), &a), None);
+        assert!(leak(&asu(json!([B, C])), &a)
+            .unwrap()
+            .contains("do not include"));
+        // No participants in the payload: the model's session decides.
+        let bare = notification("asu", json!({"app_session": {"app_session_id": "0x5e55"}}));
+        assert_eq!(leak(&bare, &a), None);
+        let unknown = notification("asu", json!({"app_session": {"app_session_id": "0x0"}}));
+        assert!(leak(&unknown, &a).is_some());
+        // An unauthenticated connection is entitled to no asu at all.
+        assert!(leak(&asu(json!([A, B])), &Entitled::default()).is_some());
+    }
+
+    // NOTIF-5: a tr is for the transfer's sender and recipient.
+    #[test]
+    fn notif_5_a_tr_not_involving_the_wallet_is_a_leak() {
+        let tr = |from: &str, to: &str| {
+            notification(
+                "tr",
+                json!({"transactions": [{"from_account": from, "to_account": to}]}),
+            )
+        };
+        let a = entitled_a("5");
+        assert_eq!(leak(&tr(A, B), &a), None);
+        assert_eq!(leak(&tr(B, A), &a), None);
+        assert!(leak(&tr(B, C), &a).is_some());
+    }
+
+    // AS-NOTIF-2: a bu lists the recipient's own balances, so its rows tell whose it is.
+    #[test]
+    fn as_notif_2_a_bu_with_another_wallets_balances_is_a_leak() {
+        let bu = |rows: serde_json::Value| notification("bu", json!({"balance_updates": rows}));
+        let a = entitled_a("5");
+        assert_eq!(
+            leak(&bu(json!([{"asset": "usdc", "amount": "5"}])), &a),
+            None
+        );
+        // Zero rows are left out on both sides; "5.0" is 5.
+        let zero = json!([{"asset": "usdc", "amount": "5.0"}, {"asset": "eth", "amount": "0"}]);
+        assert_eq!(leak(&bu(zero), &a), None);
+        // Another wallet's balances (7), and none of A's: a leak.
+        assert!(leak(&bu(json!([{"asset": "usdc", "amount": "7"}])), &a).is_some());
+        // Nobody's balances (an intermediate state): not a leak, judged as content.
+        assert_eq!(
+            leak(&bu(json!([{"asset": "usdc", "amount": "9"}])), &a),
+            None
+        );
+        assert_eq!(
+            leak(&bu(json!([{"asset": "usdc", "amount": "x"}])), &a),
+            None
+        );
+        // A bu that lists nothing discloses nothing.
+        assert_eq!(leak(&bu(json!([])), &Entitled::default()), None);
+        // Other methods are not attributed.
+        assert_eq!(
+            leak(&notification("channels", json!({})), &Entitled::default()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_leak_is_a_fail_and_an_own_extra_notification_is_informational() {
+        let a = entitled_a("5");
+        let own = notification(
+            "bu",
+            json!({"balance_updates": [{"asset": "usdc", "amount": "5"}]}),
+        );
+        let other = notification(
+            "bu",
+            json!({"balance_updates": [{"asset": "usdc", "amount": "7"}]}),
+        );
+        let got = pushes("A", &[], &[own], &a);
+        assert_eq!(
+            (got[0].class, got[0].what.as_str()),
+            (Class::Informational, "notification")
+        );
+        let got = pushes("A", &[], &[other], &a);
+        assert_eq!(
+            (got[0].class, got[0].what.as_str()),
+            (Class::Fail, "notification leak")
+        );
+    }
+
+    // NOTIF-9: the pushes a request causes on its connection come before its reply; NOTIF-3:
+    // `channels` and `bu` after `auth_verify` come after it.
+    #[test]
+    fn notif_9_a_push_on_the_wrong_side_of_the_reply_fails() {
+        let (a, b) = (push("bu", "1", 0), push("bu", "2", 0));
+        let expected = [&a, &b];
+        let frames = [frame(&a), frame(&b)];
+        // Both expected before the reply.
+        assert!(reply_order("A", &expected, 2, &frames, 2).is_empty());
+        let late = reply_order("A", &expected, 2, &frames, 1);
+        assert_eq!(late.len(), 1);
+        assert!(late[0].message.contains("must precede (NOTIF-9)"));
+        // Both expected after it (auth_verify): one came early.
+        assert!(reply_order("A", &expected, 0, &frames, 0).is_empty());
+        let early = reply_order("A", &expected, 0, &frames, 1);
+        assert!(early[0].message.contains("must follow (NOTIF-3, NOTIF-9)"));
+        // Missing pushes are reported by `pushes`, not here.
+        assert!(reply_order("A", &expected, 2, &frames[..1], 1).is_empty());
     }
 
     #[test]

@@ -234,6 +234,10 @@ impl KnownDivergences {
         let Some(known) = self.cases.get(&report.id) else {
             return;
         };
+        if report.class.is_harness() {
+            // The case was not judged: it neither diverged as listed nor passed.
+            return;
+        }
         let observed = fingerprint(report);
         let (missing, extra) = multiset_diff(&known.findings, &observed);
         let listed = format!("{}: {}", known.quirks.join(", "), known.reason);
@@ -522,6 +526,28 @@ mod tests {
             assert!(note.contains(&format!("ended {ended} without")), "{note}");
             assert!(Class::Xpass.is_finding());
         }
+    }
+
+    #[test]
+    fn a_listed_case_the_harness_could_not_run_stays_harness() {
+        let list = list_of(&q1(SID1, "100"));
+        let mut run = case(
+            "quirks/q-1",
+            vec![(
+                0,
+                "harness",
+                vec![finding(
+                    Class::Harness,
+                    "harness trouble",
+                    "setup: A could not authenticate: failed to generate challenge",
+                    "",
+                )],
+            )],
+        );
+        run.class = Class::Harness;
+        list.apply(&mut run);
+        assert_eq!(run.class, Class::Harness);
+        assert!(!run.class.is_finding());
     }
 
     #[test]

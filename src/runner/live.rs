@@ -4,7 +4,7 @@
 
 use super::error::CaseError;
 use super::target::Target;
-use crate::client::{Connection, Exchange, Limits, Received};
+use crate::client::{ClientError, Connection, Exchange, Limits, Received};
 use crate::scenario::{issued_challenge, Outgoing, VerifyFrame};
 use crate::verdict::{Direction, WireLine};
 use crate::wire::Frame;
@@ -20,6 +20,11 @@ pub struct Observed {
     pub reply: Option<Frame>,
     /// Per case connection, the pushes in arrival order.
     pub pushes: BTreeMap<String, Vec<Frame>>,
+    /// The connection the step was sent on.
+    pub sender: String,
+    /// How many of the sender's pushes came before its reply (`None`: no reply was waited
+    /// for); the rest came after it (NOTIF-9).
+    pub before_reply: Option<usize>,
     /// Connections that got a reply no request asked for.
     pub stray_replies: Vec<String>,
     /// Every frame the broker sent during the step, with its connection.
@@ -42,6 +47,9 @@ pub struct Live {
 struct Answer {
     pushes: Vec<Received>,
     reply: Option<Received>,
+    /// Whether the wait ended at the reply (an exchange), so that `pushes` are exactly those
+    /// that came before it.
+    exchanged: bool,
 }
 
 impl Live {
@@ -125,6 +133,7 @@ impl Live {
                 let none = Answer {
                     pushes: vec![],
                     reply: None,
+                    exchanged: false,
                 };
                 (wallet, none)
             }
@@ -136,6 +145,8 @@ impl Live {
     async fn observe(&mut self, sender: &str, answer: Answer) -> Result<Observed, CaseError> {
         let mut observed = Observed {
             reply: answer.reply.map(|r| r.frame),
+            sender: sender.to_string(),
+            before_reply: answer.exchanged.then_some(answer.pushes.len()),
             ..Observed::default()
         };
         let mut own = Some(answer.pushes);
@@ -185,8 +196,13 @@ impl Live {
         expects_reply: bool,
     ) -> Result<Answer, CaseError> {
         if expects_reply {
-            let x = self.conn(conn)?.exchange(text).await?;
-            return Ok(self.answered(conn, x));
+            return match self.conn(conn)?.exchange(text).await {
+                Ok(x) => Ok(self.answered(conn, x)),
+                Err(e) => {
+                    self.log_failed(conn, text, &e);
+                    Err(e.into())
+                }
+            };
         }
         self.wire.push(WireLine {
             dir: Direction::Sent,
@@ -199,6 +215,7 @@ impl Live {
         let mut answer = Answer {
             pushes: vec![],
             reply: None,
+            exchanged: false,
         };
         for r in came {
             self.wire.push(received(conn, &r));
@@ -232,6 +249,24 @@ impl Live {
         Answer {
             pushes: x.notifications,
             reply: Some(x.reply),
+            exchanged: true,
+        }
+    }
+
+    /// Logs a request whose exchange failed, and the frame that stood in its reply's place
+    /// when it carried another request's id (WIRE-8), so the report shows both.
+    fn log_failed(&mut self, conn: &str, text: &str, error: &ClientError) {
+        self.wire.push(WireLine {
+            dir: Direction::Sent,
+            conn: conn.to_string(),
+            text: text.to_string(),
+        });
+        if let ClientError::WrongReplyId(m) = error {
+            self.wire.push(WireLine {
+                dir: Direction::Received,
+                conn: conn.to_string(),
+                text: m.text.clone(),
+            });
         }
     }
 

@@ -16,6 +16,7 @@ pub mod target;
 pub mod timeline;
 
 pub use error::CaseError;
+pub use schedule::{challenge_estimate, CHALLENGE_PURGE_MS};
 pub use target::{ChannelHook, Funding, Target};
 
 use crate::model::Profile;
@@ -73,11 +74,31 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
     }
 }
 
-/// Exit code of a run: 0 conformant, 1 findings.
-pub fn exit_code(report: &RunReport) -> i32 {
-    if report.cases.iter().any(|c| c.class.is_finding()) {
-        1
-    } else {
-        0
+/// The `auth_request`s the harness has spent on a broker that holds at most 1000 pending
+/// challenges (AUTH-9). Before a batch of cases would go over the target's budget, the
+/// broker is restarted (`--restart-cmd`) or its clock moved past the purge (embedded, or
+/// `--control`), so that its refusals are never the harness's doing; a target with neither
+/// hook keeps counting, and a refusal then ends the case as HARNESS.
+#[derive(Debug, Default)]
+pub struct ChallengeBudget {
+    spent: usize,
+}
+
+impl ChallengeBudget {
+    /// Accounts for `estimate` more `auth_request`s, freeing the broker's store first when
+    /// they would not fit. Call it only while no case runs on the target.
+    pub async fn spend(&mut self, target: &Target, estimate: usize) {
+        if self.spent + estimate > target.challenge_budget
+            && schedule::purge_challenges(target).await
+        {
+            self.spent = 0;
+        }
+        self.spent += estimate;
     }
+}
+
+/// Exit code of a run: 0 conformant, 1 findings, 2 no finding but harness trouble
+/// ([`crate::verdict::Outcome`]).
+pub fn exit_code(report: &RunReport) -> i32 {
+    Summary::of(&report.cases).outcome().exit_code()
 }

@@ -188,6 +188,24 @@ impl Janitor {
     }
 }
 
+/// Empties the broker's challenge store by a hook (AUTH-9): a restart (`--restart-cmd`), or its
+/// clock moved past the purge (a broker whose clock the harness moves drops its spent and
+/// expired challenges once they are this old). False when the target has neither hook.
+pub async fn purge_challenges(target: &Target) -> bool {
+    match &target.restart {
+        Some(command) => {
+            if let Err(e) = run_command(command).await {
+                eprintln!("nitrocert: warning: restarting the broker failed: {e}");
+            }
+            if let Funding::Funder(funder) = &target.funding {
+                funder.forget().await;
+            }
+            true
+        }
+        None => target.advance(CHALLENGE_PURGE_MS),
+    }
+}
+
 /// Keeps a run's challenges under the target's budget.
 pub struct ChallengeGate {
     janitor: Janitor,
@@ -231,17 +249,8 @@ impl ChallengeGate {
         let Some(ledger) = target.ledger() else {
             return;
         };
-        if let Some(command) = &target.restart {
-            if let Err(e) = run_command(command).await {
-                eprintln!("nitrocert: warning: restarting the broker failed: {e}");
-            }
-            if let Funding::Funder(funder) = &target.funding {
-                funder.forget().await;
-            }
+        if purge_challenges(target).await {
             self.janitor.forget().await;
-        } else if target.advance(CHALLENGE_PURGE_MS) {
-            // A broker whose clock the harness moves drops its spent and expired challenges
-            // once they are this old (AUTH-9).
         } else {
             self.wait_for_sweep(ledger).await;
         }

@@ -53,6 +53,9 @@ pub struct Expectation {
     /// Every push of the step, in the order the model emits them (per connection, that is the
     /// order it must arrive in, groups aside).
     pub pushes: Vec<Push>,
+    /// How many of the pushes to the step's own connection the model writes before its reply
+    /// (NOTIF-9); the rest come after it (`channels` and `bu` after `auth_verify`, NOTIF-3).
+    pub before_reply: usize,
     /// The books after the step.
     pub books: Books,
 }

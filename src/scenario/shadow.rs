@@ -219,6 +219,13 @@ impl Shadow {
         &self.engine.model
     }
 
+    /// The wallet connection `name` is authenticated as, as the model holds it (the wallet
+    /// whose notifications it may receive, NOTIF-1).
+    pub fn conn_wallet(&self, name: &str) -> Option<&str> {
+        let id = self.conns.get(name)?.id;
+        self.engine.model.connection_wallet(id)
+    }
+
     /// Declares identity `name` with `key` and returns its EIP-55 address; a name declared
     /// before keeps its first key.
     pub fn declare(&mut self, name: &str, role: Role, key: SecretKey) -> String {
@@ -521,6 +528,7 @@ impl Shadow {
         let expect = Expectation {
             reply: Reply::None,
             pushes: vec![],
+            before_reply: 0,
             books: self.books(),
         };
         let outgoing = Outgoing::Channel {
@@ -540,10 +548,17 @@ impl Shadow {
         let Handled { frames, outcome } = self.engine.handle(conn, text.as_bytes(), self.now_ms);
         let mut pushes = Vec::new();
         let mut envelope_error = None;
+        // NOTIF-9: the engine writes a request's own pushes before its reply, except those the
+        // model sends after it (NOTIF-3).
+        let mut before_reply = None;
         for out in &frames {
             let frame = parse_frame(&out.text).expect("the engine writes valid frames");
             if !frame.is_notification() {
                 envelope_error = envelope_error.or(frame.error_message().map(str::to_string));
+                if out.conn == conn {
+                    let own = |p: &&Push| self.conn_names.get(&conn) == Some(&p.conn);
+                    before_reply.get_or_insert(pushes.iter().filter(own).count());
+                }
                 continue;
             }
             let Some(name) = self.conn_names.get(&out.conn) else {
@@ -578,8 +593,13 @@ impl Shadow {
         } else {
             Reply::of(&outcome.response)
         };
+        let own = pushes
+            .iter()
+            .filter(|p| self.conn_names.get(&conn) == Some(&p.conn))
+            .count();
         let expect = Expectation {
             reply,
+            before_reply: before_reply.unwrap_or(own),
             pushes,
             books: self.books(),
         };

@@ -177,6 +177,7 @@ fault_tests! {
     close_skips_quorum => Fault::CloseSkipsQuorum,
     timestamp_unchecked => Fault::TimestampUnchecked,
     wrong_reply_id => Fault::WrongReplyId,
+    leaky_asu => Fault::LeakyAsu,
 }
 
 /// Each checked-in regression vector named after a fault fails with that fault and passes on

@@ -104,6 +104,9 @@ enum Misbehaviour {
     NeverSent,
     /// Each reply held back until the next one, then written after it.
     Reordered,
+    /// The notifications a request causes on its own connection held back and written after
+    /// its reply (NOTIF-9 says before).
+    PushesAfterReply,
     /// The HTTP upgrade is read and never answered.
     UpgradeStalls,
     /// The upgrade is answered with a plain HTTP page.
@@ -329,6 +332,8 @@ async fn serve(
     // The methods of the requests not answered yet, in order (replies come in order, TRANS-7).
     let mut asked: VecDeque<String> = VecDeque::new();
     let mut held: Option<String> = None;
+    // Notifications held back until the reply of the trigger request they precede.
+    let mut pushes: Vec<String> = Vec::new();
     loop {
         tokio::select! {
             m = client.next() => {
@@ -344,12 +349,20 @@ async fn serve(
                 let Some(Ok(Message::Text(text))) = m else { return Ok(()) };
                 let text = text.to_string();
                 let reply = parse_frame(&text).is_ok_and(|f| !f.is_notification());
+                let pending = asked.front().is_some_and(|m| trigger.contains(&m.as_str()));
+                if mode == M::PushesAfterReply && !reply && pending {
+                    pushes.push(text);
+                    continue;
+                }
                 let answers = if reply { asked.pop_front() } else { None };
                 let hit = answers.is_some_and(|m| trigger.contains(&m.as_str()));
                 if !hit {
                     client.send(Message::text(text)).await?;
                 } else if !misbehave(mode, text, &mut client, &mut held, stats).await? {
                     return Ok(());
+                }
+                for push in pushes.drain(..) {
+                    client.send(Message::text(push)).await?;
                 }
             }
         }
@@ -368,7 +381,7 @@ async fn misbehave(
     let resign =
         |key: &SecretKey, id: u64| response_frame(key, id, &frame.method, &frame.params, frame.ts);
     match mode {
-        M::Faithful => client.send(Message::text(text)).await?,
+        M::Faithful | M::PushesAfterReply => client.send(Message::text(text)).await?,
         M::Garbage => {
             client
                 .send(Message::text("\u{1}garbage{{ not NitroRPC"))
@@ -718,7 +731,8 @@ async fn a_ping_flood_that_never_reads_the_pongs_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_with_a_wrong_id_is_not_conformant() {
     // Issue #10 item 9: every app-session reply's id plus 7, re-signed with the broker's key.
-    let (messages, _) = certify_gives(M::WrongId(7), Class::Error).await;
+    // WIRE-8: a protocol violation by the broker, a FAIL (not a missing answer).
+    let (messages, _) = certify_gives(M::WrongId(7), Class::Fail).await;
     assert!(messages.contains("carries id"), "{messages}");
     let pings = pings_through(M::WrongId(7), 1).await;
     assert_eq!(wrong_id(&pings[0]), (1, 8, IdRelation::NeverSent));
@@ -726,7 +740,7 @@ async fn a_reply_with_a_wrong_id_is_not_conformant() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicate_reply_is_caught_at_the_next_request() {
-    certify_gives(M::Duplicate, Class::Error).await;
+    certify_gives(M::Duplicate, Class::Fail).await;
     let pings = pings_through(M::Duplicate, 2).await;
     assert!(pings[0].is_ok());
     assert_eq!(wrong_id(&pings[1]), (2, 1, IdRelation::EarlierRequest));
@@ -746,9 +760,20 @@ async fn a_foreign_broker_signature_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_to_a_request_never_sent_is_not_conformant() {
-    certify_gives(M::NeverSent, Class::Error).await;
+    certify_gives(M::NeverSent, Class::Fail).await;
     let pings = pings_through(M::NeverSent, 1).await;
     assert_eq!(wrong_id(&pings[0]), (1, 424_242, IdRelation::NeverSent));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notif_9_notifications_after_their_reply_fail() {
+    // Issue #10 item 9: a broker that writes the reply before the pushes it must precede;
+    // the sync after the step still collects them, but in the wrong place.
+    let (messages, _) = certify_gives(M::PushesAfterReply, Class::Fail).await;
+    assert!(
+        messages.contains("after the reply it must precede (NOTIF-9)"),
+        "{messages}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -854,7 +879,7 @@ async fn the_binary_gives_not_conformant_through_the_plus_7_proxy() {
     hostile.stop().await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("NOT CONFORMANT"), "{stdout}");
-    assert_eq!(classes(&report), ["ERROR"]);
+    assert_eq!(classes(&report), ["FAIL"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -870,11 +895,14 @@ async fn certify_gives_not_conformant_against_the_wrong_reply_id_fault() {
     .await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("NOT CONFORMANT"), "{stdout}");
-    assert_eq!(classes(&report), ["ERROR"]);
-    let message = report["cases"][0]["steps"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap_or("");
+    assert_eq!(classes(&report), ["FAIL"]);
+    let finding = &report["cases"][0]["steps"][0]["findings"][0];
+    let message = finding["message"].as_str().unwrap_or("");
     assert!(message.contains("carries id"), "{message}");
+    // The ids, as data: the create (request 3 on its connection) answered as 10.
+    assert_eq!(finding["what"], "reply id");
+    assert_eq!(finding["expected"], "3");
+    assert_eq!(finding["received"], "10");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

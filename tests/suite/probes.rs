@@ -85,6 +85,56 @@ async fn fuzz_4_6_8_against_the_embedded_broker() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// SPEC-10: the `spec` profile refuses a session key that is another known wallet's address,
+/// so the same probe that hijacks B's signatures on the bug-compatible broker survives there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_10_fuzz_4_survives_the_spec_profile() {
+    let engine = build_engine(
+        Profile::Spec,
+        &["usdc".to_string()],
+        &[],
+        derive(3, Role::Broker, 0),
+        3,
+    );
+    let handle = broker::spawn(engine, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let out = std::env::temp_dir().join(format!("nitrocert-probes-spec-{}", std::process::id()));
+    let (url, dir) = (handle.url(), out.display().to_string());
+    let probe = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "probe",
+                "--destructive",
+                "--endpoint",
+                &url,
+                "--only",
+                "FUZZ-4",
+                "--seed",
+                "5",
+                "--out",
+                &dir,
+            ],
+            "",
+        )
+    });
+    let (code, stdout, stderr) = tokio::time::timeout(HANG_GUARD, probe)
+        .await
+        .expect("the probe ends")
+        .unwrap();
+    handle.stop().await;
+    println!("{stdout}");
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(out.join("probes.json")).unwrap();
+    let probes: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(verdict(&probes, "FUZZ-4"), "survived");
+    assert!(
+        stdout.contains("is the address of another wallet"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 /// The verdicts become the notes of quirks.md, linking to the transcripts.
 fn quirks_notes_come_from(probes_json: &std::path::Path) {
     let compat = repo_path("reports/clearnode-v0.5.2/clearnode-0.5.2/report.json");

@@ -431,7 +431,7 @@ fn certify_replays_race_vectors_as_cases() {
             })
             .collect()
     };
-    let vectors = vector::files(&[races.clone()]).unwrap().len();
+    let vectors = vector::files(std::slice::from_ref(&races)).unwrap().len();
     assert!(vectors >= 2);
 
     let clean = dir.join("clean");

@@ -6,6 +6,12 @@
 //!
 //! The probe shows the consequence, not only the registration: A opens a session in which A
 //! holds the whole quorum, and B's wallet signature alone then closes it. No funds are needed.
+//!
+//! B logs in first, with a key of its own, so B is a wallet the broker knows when A asks for
+//! its address: the victim of a hijack is an existing wallet. Clearnode only refuses an
+//! address that already is a registered key, so it accepts; the `spec` profile refuses an
+//! address that is another known wallet (SPEC-10). An address no broker has seen yet cannot
+//! be told from a fresh key without a proof of possession, which the protocol lacks.
 
 use super::kit::{call, login, zero_rows, zero_session};
 use super::record::{gist, ProbeResult, Transcript, Verdict};
@@ -23,12 +29,17 @@ pub async fn run(url: &str, seed: u64) -> ProbeResult {
         derive(seed, Role::Wallet, 42),
     );
     t.note(format!(
-        "A = {}, B = {} (a wallet, never logged in), C = {}: A asks for B's address as its \
-         session key",
+        "A = {}, B = {} (a wallet: it logs in first, with a key of its own), C = {}: A asks \
+         for B's address as its session key",
         a.address(),
         b.address(),
         c.address()
     ));
+    let b_key = derive(seed, Role::SessionKey, 41).address();
+    match login(url, &b, &b_key, "clearnode", &mut t, "B").await {
+        Ok(conn) => conn.close().await,
+        Err(e) => return inconclusive(format!("B could not log in ({e}).")).with(t),
+    }
     let mut conn = match login(url, &a, &b.address(), APPLICATION, &mut t, "A").await {
         Ok(conn) => conn,
         Err(refusal) => return refused(url, seed, &a, refusal, &mut t).await.with(t),
@@ -116,7 +127,7 @@ fn inconclusive(summary: String) -> ProbeResult {
     ProbeResult::new(ID, None, Verdict::Inconclusive, summary)
 }
 
-/// B logs in with a key of its own and sends a `transfer` signed by its wallet key: Clearnode
+/// B logs in again with its own key and sends a `transfer` signed by its wallet key: Clearnode
 /// maps B's signature to A and answers `invalid signature`; an unaffected broker judges the
 /// transfer itself (B holds nothing). The reply's gist.
 async fn own_transfer(

@@ -518,3 +518,55 @@ fn sk_5_transfer_through_a_session_key() {
     assert_eq!(err(&h.call("transfer", json!({"destination": B, "allocations": [{"asset": "eth", "amount": "1"}]}), &[KA])), "session key spending validation failed: operation denied: asset eth not allowed in session key spending cap");
     assert!(h.call("transfer", t("2"), &[A]).is_ok());
 }
+
+// SPEC-10 (FUZZ-4): A asks for wallet B's address as its session key. Clearnode accepts, and
+// B's own signature then stands for A; the spec profile refuses the registration.
+#[test]
+fn spec_10_another_known_wallet_is_never_a_session_key() {
+    for profile in Profile::ALL {
+        let mut h = H::funded(profile, "10");
+        let c = challenge(&mut h, 9, req(A, B, "app"));
+        let out = verify(&mut h, 9, json!({"challenge": c}), Some(A));
+        let transfer = json!({"destination": A, "allocations": [{"asset": "usdc", "amount": "1"}]});
+        let by_b = h.call_on(CONN_B, "transfer", transfer, &[B]);
+        match profile {
+            Profile::Clearnode052 => {
+                assert!(out.is_ok(), "{:?}", out.response);
+                assert_eq!(by_b.error_text(), "invalid signature");
+            }
+            Profile::Spec => {
+                assert_eq!(
+                    out.error_text(),
+                    format!("session key {B} is the address of another wallet")
+                );
+                assert!(by_b.is_ok(), "{:?}", by_b.response);
+            }
+        }
+    }
+}
+
+// SPEC-10: which addresses are known wallets (a login, a ledger entry, a session participant),
+// in any casing; the registering wallet's own address and a fresh address are not.
+#[test]
+fn spec_10_known_wallets() {
+    let mut h = H::new(Profile::Spec);
+    assert!(h.m.is_other_wallet(B, A), "logged in");
+    assert!(h.m.is_other_wallet(&B.to_lowercase(), A), "any casing");
+    assert!(!h.m.is_other_wallet(A, A), "its own address");
+    assert!(!h.m.is_other_wallet(KA, A), "a fresh address");
+    assert!(!h.m.is_other_wallet("not an address", A));
+    h.m.fund(C, "usdc", &dec("1"));
+    assert!(h.m.is_other_wallet(C, A), "a ledger entry");
+    h.m.fund(A, "usdc", &dec("5"));
+    h.m.fund(B, "usdc", &dec("5"));
+    let def = json!({"application": "app", "protocol": "NitroRPC/0.4", "participants": [A, D],
+        "weights": [100, 0], "quorum": 100, "challenge": 0, "nonce": 1});
+    let out = h.call_on(
+        CONN_A,
+        "create_app_session",
+        json!({"definition": def, "allocations": []}),
+        &[A],
+    );
+    assert!(out.is_ok(), "{:?}", out.response);
+    assert!(h.m.is_other_wallet(D, A), "a session participant");
+}
