@@ -12,6 +12,7 @@ pub mod client;
 pub mod clock;
 pub mod crypto;
 pub mod engine;
+pub mod fidelity;
 pub mod fuzzing;
 pub mod gen;
 pub mod model;

@@ -9,6 +9,8 @@ mod certify;
 mod cli;
 #[path = "suite/faults.rs"]
 mod faults;
+#[path = "suite/fidelity.rs"]
+mod fidelity;
 #[path = "suite/fuzz.rs"]
 mod fuzz;
 #[path = "suite/fuzz_corpus.rs"]

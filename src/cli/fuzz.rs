@@ -32,7 +32,15 @@ the same broker (tail cut, steps deleted, steps simplified) and written as \
 seed.\n\n\
 Without --endpoint it fuzzes the embedded reference broker in-process (with --fault, one that \
 carries a seeded bug). --all-faults runs a campaign against each seeded bug and prints the kill \
-rate.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
+rate.\n\n\
+--mutate PERCENT runs the fidelity campaign instead: sequences also read (odd list options), \
+log in again (session keys in every relation to the wallet, expiry edges, allowances) and \
+revoke keys, and PERCENT of the steps carry one wire-level mutation (signatures malleated, \
+duplicated, reordered, foreign, empty or of the wrong length; addresses respelled, invalid or \
+swapped; amounts in every decimal form; other JSON types; unknown and case-folded keys; request \
+ids and timestamps at their edges). Every step is counted: the campaign reports the agreement \
+between model and broker and groups the divergences, shrinking one sequence per group into a \
+vector under --fidelity-out.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
 missed); 2: the harness could not run.",
     after_help = "Examples:\n  \
 nitrocert fuzz --seed 1 --time 30\n  \
@@ -95,6 +103,14 @@ pub struct FuzzArgs {
     /// Cases run at once (the report does not depend on it).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub jobs: u64,
+    /// The fidelity campaign: this percentage of steps carry a wire-level mutation, reads,
+    /// logins and revocations join the sequences, and the campaign counts agreeing steps and
+    /// groups divergences instead of stopping at the first (see `nitrocert fuzz --help`).
+    #[arg(long, value_name = "PERCENT", conflicts_with = "all_faults",
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub mutate: Option<u8>,
+    #[command(flatten)]
+    pub fidelity: super::fidelity::FidelityArgs,
 }
 
 fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target, CliError> {
@@ -393,6 +409,13 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             (target, None)
         }
     };
+    if let Some(percent) = args.mutate {
+        let code = super::fidelity::run(args, percent, &target, rt, out);
+        if let Some(handle) = embedded {
+            rt.block_on(handle.stop());
+        }
+        return code;
+    }
     config.label = args.name.clone().unwrap_or_else(|| match fault {
         Some(f) => f.name().to_string(),
         None => target.name.clone(),

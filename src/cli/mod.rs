@@ -2,6 +2,7 @@
 //! Exit codes: 0 conformant / success, 1 findings, 2 the harness could not run.
 
 pub mod certify;
+mod fidelity;
 mod fuzz;
 mod keys;
 mod probe;
