@@ -11,6 +11,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod crypto;
+pub mod differential;
 pub mod engine;
 pub mod fidelity;
 pub mod fuzzing;

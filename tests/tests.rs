@@ -7,6 +7,8 @@ mod broker;
 mod certify;
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/diff.rs"]
+mod diff;
 #[path = "suite/faults.rs"]
 mod faults;
 #[path = "suite/fidelity.rs"]

@@ -2,20 +2,13 @@
 //! `fuzz` built, its figures on stdout and its report and shrunk vectors under
 //! `--fidelity-out`.
 
-use super::fuzz::FuzzArgs;
 use super::{CliError, EXIT_FINDINGS, EXIT_OK};
 use crate::fidelity::{self, FidelityConfig, FidelityReport};
-use crate::gen::fidelity::FidelityGen;
-use crate::gen::GenConfig;
-use crate::model::Profile;
 use crate::runner::Target;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The step budget of a fidelity campaign when neither --steps nor --time is given.
-const DEFAULT_STEPS: u64 = 2_000;
 
 /// Options of the fidelity campaign (with `--mutate`).
 #[derive(Args, Debug)]
@@ -40,34 +33,6 @@ pub struct FidelityArgs {
     /// With --mutate and --restart-cmd: challenges spent between restarts.
     #[arg(long, default_value_t = 800)]
     pub challenge_budget: usize,
-}
-
-fn config(args: &FuzzArgs, percent: u8, target: &Target) -> FidelityConfig {
-    let time_limit = args.time.map(Duration::from_secs);
-    FidelityConfig {
-        profile: Profile::from_name(&args.profile).expect("clap checked the name"),
-        seed: args.seed,
-        gen: FidelityGen {
-            gen: GenConfig {
-                invalid_percent: args.invalid_percent,
-                max_steps: args.length,
-            },
-            mutate_percent: percent,
-            extra_percent: args.fidelity.extra_percent,
-        },
-        max_steps: args.steps.or(time_limit.is_none().then_some(DEFAULT_STEPS)),
-        time_limit,
-        label: args.name.clone().unwrap_or_else(|| target.name.clone()),
-        shrink_budget: args.shrink_budget,
-        max_shrinks: args.fidelity.max_shrinks,
-        out: args
-            .fidelity
-            .fidelity_out
-            .as_ref()
-            .map(|d| d.join("vectors")),
-        jobs: args.jobs as usize,
-        first_sequence: args.fidelity.first_sequence,
-    }
 }
 
 fn print(out: &mut dyn Write, report: &FidelityReport) -> std::io::Result<()> {
@@ -112,18 +77,18 @@ fn print(out: &mut dyn Write, report: &FidelityReport) -> std::io::Result<()> {
 
 /// Runs the campaign; exit 1 when a step diverged.
 pub fn run(
-    args: &FuzzArgs,
-    percent: u8,
+    config: FidelityConfig,
+    args: &FidelityArgs,
     target: &Target,
     rt: &tokio::runtime::Handle,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
     let mut target = target.clone();
-    if let Some(command) = &args.fidelity.restart_cmd {
+    if let Some(command) = &args.restart_cmd {
         target.restart = Some(command.clone());
-        target.challenge_budget = args.fidelity.challenge_budget;
+        target.challenge_budget = args.challenge_budget;
     }
-    let config = config(args, percent, &target);
+    let percent = config.gen.mutate_percent;
     writeln!(
         out,
         "fidelity campaign on {} ({}): seed {}, {} steps per sequence, {percent}% mutated, {}% \
@@ -142,7 +107,7 @@ pub fn run(
         }
     })?;
     print(out, &report)?;
-    if let Some(dir) = &args.fidelity.fidelity_out {
+    if let Some(dir) = &args.fidelity_out {
         std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(&report).expect("a report serializes");
         std::fs::write(dir.join("fidelity.json"), json + "\n")?;

@@ -7,6 +7,8 @@ use crate::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::client::{Connection, Limits};
 use crate::crypto::SecretKey;
 use crate::engine::Fault;
+use crate::fidelity::FidelityConfig;
+use crate::gen::fidelity::FidelityGen;
 use crate::gen::GenConfig;
 use crate::model::Profile;
 use crate::runner::{funder::Funder, Funding, Target};
@@ -111,6 +113,35 @@ pub struct FuzzArgs {
     pub mutate: Option<u8>,
     #[command(flatten)]
     pub fidelity: super::fidelity::FidelityArgs,
+}
+
+/// The fidelity campaign's settings from `fuzz`'s arguments (`--mutate PERCENT`).
+fn fidelity_config(args: &FuzzArgs, percent: u8, target: &Target) -> FidelityConfig {
+    let time_limit = args.time.map(Duration::from_secs);
+    FidelityConfig {
+        profile: Profile::from_name(&args.profile).expect("clap checked the name"),
+        seed: args.seed,
+        gen: FidelityGen {
+            gen: GenConfig {
+                invalid_percent: args.invalid_percent,
+                max_steps: args.length,
+            },
+            mutate_percent: percent,
+            extra_percent: args.fidelity.extra_percent,
+        },
+        max_steps: args.steps.or(time_limit.is_none().then_some(DEFAULT_STEPS)),
+        time_limit,
+        label: args.name.clone().unwrap_or_else(|| target.name.clone()),
+        shrink_budget: args.shrink_budget,
+        max_shrinks: args.fidelity.max_shrinks,
+        out: args
+            .fidelity
+            .fidelity_out
+            .as_ref()
+            .map(|d| d.join("vectors")),
+        jobs: args.jobs as usize,
+        first_sequence: args.fidelity.first_sequence,
+    }
 }
 
 fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target, CliError> {
@@ -410,7 +441,8 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         }
     };
     if let Some(percent) = args.mutate {
-        let code = super::fidelity::run(args, percent, &target, rt, out);
+        let config = fidelity_config(args, percent, &target);
+        let code = super::fidelity::run(config, &args.fidelity, &target, rt, out);
         if let Some(handle) = embedded {
             rt.block_on(handle.stop());
         }

@@ -2,6 +2,7 @@
 //! Exit codes: 0 conformant / success, 1 findings, 2 the harness could not run.
 
 pub mod certify;
+mod diff;
 mod fidelity;
 mod fuzz;
 mod keys;
@@ -46,6 +47,7 @@ pub enum Command {
     Recover(sign::RecoverArgs),
     Request(sign::RequestArgs),
     Certify(certify::CertifyArgs),
+    Diff(diff::DiffArgs),
     Fuzz(fuzz::FuzzArgs),
     Keys(keys::KeysArgs),
     Probe(probe::ProbeArgs),
@@ -73,6 +75,7 @@ pub fn main() -> i32 {
         Command::Recover(args) => sign::recover(&args, &mut stdin.lock(), &mut stdout),
         Command::Request(args) => sign::request(&args, &mut stdout),
         Command::Certify(args) => certify::certify(&args, &mut stdout),
+        Command::Diff(args) => diff::diff(&args, &mut stdout),
         Command::Fuzz(args) => fuzz::fuzz(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Probe(args) => probe::probe(&args, &mut stdout),
