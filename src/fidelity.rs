@@ -136,15 +136,25 @@ fn agrees(class: Class) -> bool {
     matches!(class, Class::Pass | Class::Informational)
 }
 
-/// The first diverging step of a report: (step index, class, what, message).
+/// The first diverging step of a report: (step index, class, what, message), the message
+/// with the finding's expected and received texts.
 fn first_divergence(report: &CaseReport) -> Option<(usize, Class, String, String)> {
     let step = report.steps.iter().find(|s| !agrees(s.class))?;
     let f = step.findings.iter().find(|f| !agrees(f.class));
+    let message = f.map(|f| match (&f.expected, &f.received) {
+        (None, None) => f.message.clone(),
+        (e, r) => format!(
+            "{} (model: {}; broker: {})",
+            f.message,
+            e.as_deref().unwrap_or("-"),
+            r.as_deref().unwrap_or("-")
+        ),
+    });
     Some((
         step.index,
         step.class,
         f.map(|f| f.what.clone()).unwrap_or_default(),
-        f.map(|f| f.message.clone()).unwrap_or_default(),
+        message.unwrap_or_default(),
     ))
 }
 
@@ -536,7 +546,7 @@ pub fn markdown(report: &FidelityReport) -> String {
                 )
             })
             .unwrap_or_else(|| "—".into());
-        let message: String = g.message.chars().take(160).collect();
+        let message: String = g.message.chars().take(400).collect();
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {}#{} | {} | {} |\n",
             g.label,

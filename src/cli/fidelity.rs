@@ -69,7 +69,7 @@ fn print(out: &mut dyn Write, report: &FidelityReport) -> std::io::Result<()> {
             g.first_sequence,
             g.first_step,
             shrunk.unwrap_or_default(),
-            g.message.chars().take(300).collect::<String>()
+            g.message.chars().take(600).collect::<String>()
         )?;
     }
     Ok(())
