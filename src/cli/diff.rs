@@ -10,7 +10,7 @@ use crate::differential::{diff_case, transcripts, CaseDiff, Outcome};
 use crate::gen::fidelity::{sequence, FidelityGen};
 use crate::gen::GenConfig;
 use crate::model::Profile;
-use crate::runner::{funder::Funder, Funding, Target};
+use crate::runner::{funder::Funder, keep_challenges, Funding, Target};
 use crate::vectors::Vector;
 use clap::Args;
 use std::io::Write;
@@ -54,6 +54,10 @@ pub struct DiffArgs {
     /// A's test-control interface (`nitrocert serve --control`).
     #[arg(long, value_name = "URL")]
     pub a_control: Option<String>,
+    /// Restarts A before its cap of pending challenges is reached (AUTH-9), e.g.
+    /// `adapters/clearnode/restart.sh`.
+    #[arg(long, value_name = "COMMAND")]
+    pub a_restart_cmd: Option<String>,
     /// B's funding command, with {wallet} {asset} {amount} placeholders.
     #[arg(long, value_name = "COMMAND")]
     pub b_fund_cmd: Option<String>,
@@ -63,6 +67,9 @@ pub struct DiffArgs {
     /// B's test-control interface.
     #[arg(long, value_name = "URL")]
     pub b_control: Option<String>,
+    /// Restarts B before its cap of pending challenges is reached.
+    #[arg(long, value_name = "COMMAND")]
+    pub b_restart_cmd: Option<String>,
     /// The profile whose model plans the bytes (never judges).
     #[arg(long, default_value = "clearnode-0.5.2", value_parser = ["clearnode-0.5.2", "spec"])]
     pub profile: String,
@@ -84,6 +91,9 @@ pub struct DiffArgs {
     /// Random sequences: steps per sequence.
     #[arg(long, default_value_t = 12)]
     pub length: usize,
+    /// Cases compared at once (the output does not depend on it).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
     /// Go on after a diverging case (default: stop at the first).
     #[arg(long)]
     pub keep_going: bool,
@@ -98,9 +108,22 @@ struct Side<'a> {
     fund_cmd: &'a Option<String>,
     funder_key: &'a Option<String>,
     control: &'a Option<String>,
+    restart_cmd: &'a Option<String>,
 }
 
+/// The challenges spent between two restarts of a broker with a restart hook.
+const CHALLENGE_BUDGET: usize = 800;
+
 async fn target(side: &Side<'_>, profile: Profile, limits: &Limits) -> Result<Target, CliError> {
+    let mut t = prepared(side, profile, limits).await?;
+    if let Some(command) = side.restart_cmd {
+        t.restart = Some(command.clone());
+        t.challenge_budget = CHALLENGE_BUDGET;
+    }
+    Ok(t)
+}
+
+async fn prepared(side: &Side<'_>, profile: Profile, limits: &Limits) -> Result<Target, CliError> {
     let name = Some(format!(
         "{}:{}",
         side.name,
@@ -238,6 +261,23 @@ fn print_case(out: &mut dyn Write, d: &CaseDiff, t: &mut Tally) -> std::io::Resu
     }
 }
 
+/// Compares a batch of cases at once (each on both brokers), in order; the challenges each
+/// broker spends are counted first (a restart happens between batches, never during one).
+async fn run_batch(
+    batch: &[Vector],
+    (a, b): (&Target, &Target),
+    spent: &mut (usize, usize),
+    profile: Profile,
+    seed: u64,
+) -> Vec<CaseDiff> {
+    for vector in batch {
+        keep_challenges(a, &mut spent.0, vector).await;
+        keep_challenges(b, &mut spent.1, vector).await;
+    }
+    let runs = batch.iter().map(|v| diff_case(v, a, b, profile, seed));
+    futures_util::future::join_all(runs).await
+}
+
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let limits = Limits {
@@ -246,27 +286,22 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     };
     let mut cases = cases(args)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let side = |name, url, fund_cmd, funder_key, control| Side {
-        name,
-        url,
-        fund_cmd,
-        funder_key,
-        control,
+    let a = Side {
+        name: 'A',
+        url: &args.a,
+        fund_cmd: &args.a_fund_cmd,
+        funder_key: &args.a_funder_key,
+        control: &args.a_control,
+        restart_cmd: &args.a_restart_cmd,
     };
-    let a = side(
-        'A',
-        &args.a,
-        &args.a_fund_cmd,
-        &args.a_funder_key,
-        &args.a_control,
-    );
-    let b = side(
-        'B',
-        &args.b,
-        &args.b_fund_cmd,
-        &args.b_funder_key,
-        &args.b_control,
-    );
+    let b = Side {
+        name: 'B',
+        url: &args.b,
+        fund_cmd: &args.b_fund_cmd,
+        funder_key: &args.b_funder_key,
+        control: &args.b_control,
+        restart_cmd: &args.b_restart_cmd,
+    };
     let (ta, tb) = rt.block_on(async {
         Ok::<_, CliError>((
             target(&a, profile, &limits).await?,
@@ -279,11 +314,32 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         args.a, args.b, args.seed
     )?;
     let mut tally = Tally::default();
-    while let Some(vector) = cases.next(profile, args.seed) {
-        let d = rt.block_on(diff_case(&vector, &ta, &tb, profile, args.seed));
-        print_case(out, &d, &mut tally)?;
+    let mut spent = (0, 0);
+    loop {
+        let batch: Vec<Vector> = (0..args.jobs)
+            .map_while(|_| cases.next(profile, args.seed))
+            .collect();
+        if batch.is_empty() {
+            break;
+        }
+        let diffs = rt.block_on(run_batch(
+            &batch,
+            (&ta, &tb),
+            &mut spent,
+            profile,
+            args.seed,
+        ));
+        // Printed up to the first diverging case (unless --keep-going), whatever --jobs is.
+        let mut stop = false;
+        for d in &diffs {
+            print_case(out, d, &mut tally)?;
+            stop = matches!(d.outcome, Outcome::Diverge { .. }) && !args.keep_going;
+            if stop {
+                break;
+            }
+        }
         out.flush()?;
-        if matches!(d.outcome, Outcome::Diverge { .. }) && !args.keep_going {
+        if stop {
             break;
         }
     }

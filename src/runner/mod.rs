@@ -55,23 +55,7 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
     let mut cases = Vec::new();
     let mut challenges_spent = 0;
     for (i, vector) in vectors.iter().enumerate() {
-        let estimate = challenge_estimate(vector);
-        if challenges_spent + estimate > config.target.challenge_budget {
-            if let Some(command) = &config.target.restart {
-                if let Err(e) = target::run_command(command).await {
-                    eprintln!("nitrocert: warning: restarting the broker failed: {e}");
-                }
-                if let Funding::Funder(funder) = &config.target.funding {
-                    funder.forget().await;
-                }
-                challenges_spent = 0;
-            } else if config.target.advance(CHALLENGE_PURGE_MS) {
-                // A broker whose clock the harness moves (the embedded one) drops its spent
-                // and expired challenges once they are this old (AUTH-9).
-                challenges_spent = 0;
-            }
-        }
-        challenges_spent += estimate;
+        keep_challenges(&config.target, &mut challenges_spent, vector).await;
         // A panic is a harness bug, but it must still end as a verdict for this case, not
         // as the end of the run.
         let (v, target, profile, seed) = (
@@ -108,6 +92,29 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
         summary,
         cases,
     }
+}
+
+/// Keeps the broker under its cap of pending challenges (AUTH-9): before the `auth_request`s
+/// of `vector` would pass the target's budget, restarts it (its restart hook) or moves its
+/// clock past the purge; then counts them as spent.
+pub async fn keep_challenges(target: &Target, spent: &mut usize, vector: &Vector) {
+    let estimate = challenge_estimate(vector);
+    if *spent + estimate > target.challenge_budget {
+        if let Some(command) = &target.restart {
+            if let Err(e) = target::run_command(command).await {
+                eprintln!("nitrocert: warning: restarting the broker failed: {e}");
+            }
+            if let Funding::Funder(funder) = &target.funding {
+                funder.forget().await;
+            }
+            *spent = 0;
+        } else if target.advance(CHALLENGE_PURGE_MS) {
+            // A broker whose clock the harness moves (the embedded one) drops its spent
+            // and expired challenges once they are this old (AUTH-9).
+            *spent = 0;
+        }
+    }
+    *spent += estimate;
 }
 
 /// How far to move a broker's clock so that every pending challenge is purged (5 min TTL plus
