@@ -7,8 +7,12 @@ mod broker;
 mod certify;
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/diff.rs"]
+mod diff;
 #[path = "suite/faults.rs"]
 mod faults;
+#[path = "suite/fidelity.rs"]
+mod fidelity;
 #[path = "suite/fuzz.rs"]
 mod fuzz;
 #[path = "suite/fuzz_corpus.rs"]

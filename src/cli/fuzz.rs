@@ -7,6 +7,8 @@ use crate::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::client::{Connection, Limits};
 use crate::crypto::SecretKey;
 use crate::engine::Fault;
+use crate::fidelity::FidelityConfig;
+use crate::gen::fidelity::FidelityGen;
 use crate::gen::GenConfig;
 use crate::model::Profile;
 use crate::runner::{funder::Funder, Funding, Target};
@@ -34,7 +36,14 @@ Without --endpoint it fuzzes the embedded reference broker in-process (with --fa
 carries a seeded bug). --all-faults runs a campaign against each seeded bug and prints the kill \
 rate.\n\nA sequence the harness itself could not run (its setup, funding or own logins, e.g. a \
 full pending-challenge store) ends the campaign as harness trouble: reported, never shrunk into \
-a vector.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
+a vector.\n\n--mutate PERCENT runs the fidelity campaign instead: sequences also read (odd list options), \
+log in again (session keys in every relation to the wallet, expiry edges, allowances) and \
+revoke keys, and PERCENT of the steps carry one wire-level mutation (signatures malleated, \
+duplicated, reordered, foreign, empty or of the wrong length; addresses respelled, invalid or \
+swapped; amounts in every decimal form; other JSON types; unknown and case-folded keys; request \
+ids and timestamps at their edges). Every step is counted: the campaign reports the agreement \
+between model and broker and groups the divergences, shrinking one sequence per group into a \
+vector under --fidelity-out.\n\nExit code 0: no finding (--all-faults: every fault caught); 1: a finding (a fault \
 missed); 2: the harness could not run.",
     after_help = "Examples:\n  \
 nitrocert fuzz --seed 1 --time 30\n  \
@@ -97,6 +106,43 @@ pub struct FuzzArgs {
     /// Cases run at once (the report does not depend on it).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub jobs: u64,
+    /// The fidelity campaign: this percentage of steps carry a wire-level mutation, reads,
+    /// logins and revocations join the sequences, and the campaign counts agreeing steps and
+    /// groups divergences instead of stopping at the first (see `nitrocert fuzz --help`).
+    #[arg(long, value_name = "PERCENT", conflicts_with = "all_faults",
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub mutate: Option<u8>,
+    #[command(flatten)]
+    pub fidelity: super::fidelity::FidelityArgs,
+}
+
+/// The fidelity campaign's settings from `fuzz`'s arguments (`--mutate PERCENT`).
+fn fidelity_config(args: &FuzzArgs, percent: u8, target: &Target) -> FidelityConfig {
+    let time_limit = args.time.map(Duration::from_secs);
+    FidelityConfig {
+        profile: Profile::from_name(&args.profile).expect("clap checked the name"),
+        seed: args.seed,
+        gen: FidelityGen {
+            gen: GenConfig {
+                invalid_percent: args.invalid_percent,
+                max_steps: args.length,
+            },
+            mutate_percent: percent,
+            extra_percent: args.fidelity.extra_percent,
+        },
+        max_steps: args.steps.or(time_limit.is_none().then_some(DEFAULT_STEPS)),
+        time_limit,
+        label: args.name.clone().unwrap_or_else(|| target.name.clone()),
+        shrink_budget: args.shrink_budget,
+        max_shrinks: args.fidelity.max_shrinks,
+        out: args
+            .fidelity
+            .fidelity_out
+            .as_ref()
+            .map(|d| d.join("vectors")),
+        jobs: args.jobs as usize,
+        first_sequence: args.fidelity.first_sequence,
+    }
 }
 
 fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target, CliError> {
@@ -412,6 +458,14 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             (target, None)
         }
     };
+    if let Some(percent) = args.mutate {
+        let config = fidelity_config(args, percent, &target);
+        let code = super::fidelity::run(config, &args.fidelity, &target, rt, out);
+        if let Some(handle) = embedded {
+            rt.block_on(handle.stop());
+        }
+        return code;
+    }
     config.label = args.name.clone().unwrap_or_else(|| match fault {
         Some(f) => f.name().to_string(),
         None => target.name.clone(),

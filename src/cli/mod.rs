@@ -3,6 +3,8 @@
 
 pub mod certify;
 mod certify_races;
+mod diff;
+mod fidelity;
 mod fuzz;
 mod keys;
 mod probe;
@@ -46,6 +48,7 @@ pub enum Command {
     Recover(sign::RecoverArgs),
     Request(sign::RequestArgs),
     Certify(certify::CertifyArgs),
+    Diff(diff::DiffArgs),
     Fuzz(fuzz::FuzzArgs),
     Keys(keys::KeysArgs),
     Probe(probe::ProbeArgs),
@@ -73,6 +76,7 @@ pub fn main() -> i32 {
         Command::Recover(args) => sign::recover(&args, &mut stdin.lock(), &mut stdout),
         Command::Request(args) => sign::request(&args, &mut stdout),
         Command::Certify(args) => certify::certify(&args, &mut stdout),
+        Command::Diff(args) => diff::diff(&args, &mut stdout),
         Command::Fuzz(args) => fuzz::fuzz(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Probe(args) => probe::probe(&args, &mut stdout),

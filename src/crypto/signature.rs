@@ -56,6 +56,24 @@ impl Signature {
     }
 }
 
+/// The other signature of the same key over the same digest: `s → n − s` with the recovery bit
+/// flipped (27 ↔ 28, 0 ↔ 1). ECDSA cannot tell the two apart; a verifier that insists on low `s`
+/// refuses this one (Wycheproof's high-S case), one that only recovers accepts it. `None` when
+/// the bytes are not a signature (`s` zero or out of range).
+pub fn malleate(sig: &[u8; 65]) -> Option<[u8; 65]> {
+    use k256::elliptic_curve::PrimeField;
+    let mut s_bytes = k256::FieldBytes::default();
+    s_bytes.copy_from_slice(&sig[32..64]);
+    let s = Option::<k256::Scalar>::from(k256::Scalar::from_repr(s_bytes))?;
+    if bool::from(s.is_zero()) {
+        return None;
+    }
+    let mut out = *sig;
+    out[32..64].copy_from_slice(&(-s).to_bytes());
+    out[64] ^= 1;
+    Some(out)
+}
+
 /// Signer of `message` (hashed with keccak256, no prefix) under a hex signature. VEC-3: other
 /// bytes (re-spaced, EIP-191-prefixed) recover to someone else, never to an error.
 pub fn recover_hex(message: &[u8], signature_hex: &str) -> Result<String, CryptoError> {
@@ -65,4 +83,30 @@ pub fn recover_hex(message: &[u8], signature_hex: &str) -> Result<String, Crypto
 /// Signer of a 32-byte digest under raw signature bytes.
 pub fn recover(digest: &[u8; 32], signature: &[u8]) -> Result<String, CryptoError> {
     Signature::from_slice(signature)?.recover(digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::identity::vector_key;
+    use k256::elliptic_curve::scalar::IsHigh;
+
+    // SIG-3: the malleated twin has a high s that normalizes back to the original, the other
+    // recovery bit, and malleating twice gives the original bytes.
+    #[test]
+    fn sig_3_malleate_is_the_high_s_twin() {
+        let digest = keccak256(b"[1,\"ping\",{},1]");
+        let sig = vector_key("A").sign_digest(&digest);
+        let twin = malleate(&sig).unwrap();
+        assert_ne!(twin[32..64], sig[32..64]);
+        assert_eq!(twin[64], sig[64] ^ 1);
+        assert_eq!(twin[..32], sig[..32]);
+        let high = EcdsaSignature::from_slice(&twin[..64]).unwrap();
+        assert!(bool::from(high.s().is_high()));
+        assert_eq!(high.normalize_s().unwrap().to_bytes()[..], sig[..64]);
+        assert_eq!(malleate(&twin).unwrap(), sig);
+        let mut zero_s = sig;
+        zero_s[32..64].fill(0);
+        assert_eq!(malleate(&zero_s), None);
+    }
 }

@@ -3,7 +3,9 @@
 //! tunable rate; shrinking; and their golden vectors. The campaign that replays them on a
 //! target sits above the runner, in [`crate::campaign`].
 
+pub mod fidelity;
 pub mod materialize;
+pub mod mutate;
 pub mod op;
 pub mod script;
 pub mod shrink;

@@ -146,6 +146,19 @@ impl World {
         world
     }
 
+    /// A world over `model` (a shadow's, stepped with signed frames) for drawing and
+    /// materializing plans: the setup's wallets, connections numbered as [`World::new`] does.
+    pub fn over(model: Model, setup: &Setup, now_ms: u64) -> World {
+        World {
+            model,
+            now_ms,
+            names: setup.wallets.iter().map(|w| w.name.clone()).collect(),
+            conns: (setup.wallets.iter().enumerate())
+                .map(|(i, w)| (w.name.clone(), i as ConnId + 1))
+                .collect(),
+        }
+    }
+
     /// Sends one request and moves the clock as the Recorder does.
     pub fn play(&mut self, request: &Request) -> Outcome {
         let conn = self.conn(&request.conn);

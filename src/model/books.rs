@@ -204,7 +204,8 @@ impl ListOptions {
 
     /// FUZZ-6: Clearnode puts `sort` into `ORDER BY <col> <SORT>` unchecked, so only what SQL
     /// accepts works there. The model takes it from an allow-list, `ASC` or `DESC` with an
-    /// optional `NULLS FIRST|LAST`, any case and spacing; `None` for anything else (Clearnode's
+    /// optional `NULLS FIRST|LAST`, or `NULLS FIRST|LAST` alone (ascending, L-11), any case and
+    /// spacing; `None` for anything else (Clearnode's
     /// database error, then the method's fallback text; Q-26). `Some(true)`: ascending.
     pub fn ascending(&self) -> Option<bool> {
         sort_ascending(&self.sort)
@@ -227,6 +228,8 @@ pub fn sort_ascending(sort: &str) -> Option<bool> {
     match words.as_slice() {
         [] | ["DESC"] | ["DESC", "NULLS", "FIRST" | "LAST"] => Some(false),
         ["ASC"] | ["ASC", "NULLS", "FIRST" | "LAST"] => Some(true),
+        // L-11: `ORDER BY col NULLS FIRST` is valid SQL: ascending, SQL's default.
+        ["NULLS", "FIRST" | "LAST"] => Some(true),
         _ => None,
     }
 }
@@ -389,7 +392,10 @@ mod tests {
             ("desc nulls first", Some(false)),
             ("asc, id", None),
             ("asc; drop table ledger", None),
-            ("nulls last", None),
+            // L-11: live Clearnode (PostgreSQL) accepts a bare NULLS FIRST/LAST, ascending.
+            ("nulls last", Some(true)),
+            (" NULLS first", Some(true)),
+            ("nulls", None),
             ("1", None),
         ] {
             assert_eq!(sort_ascending(sort), want, "{sort:?}");

@@ -289,18 +289,13 @@ pub(crate) fn verify_signer(
 
 impl Model {
     /// `get_session_keys` (SK-7): the caller's live keys, newest first; `limit` 0 means all.
+    /// L-9: the params are Go's `ListOptions`, so `sort` must be a string (a number fails the
+    /// parse) although its value is never used (`created_at DESC` whatever it says).
     pub(crate) fn get_session_keys(&mut self, call: &Call, caller: &str) -> Result<Value, Stop> {
-        let (mut offset, mut limit) = (0u64, 0u64);
-        params::each_member(call.params, |k, v| {
-            if key_is(k, "offset") {
-                params::uint(&mut offset, v, u64::from(u32::MAX))
-            } else if key_is(k, "limit") {
-                params::uint(&mut limit, v, u64::from(u32::MAX))
-            } else {
-                Ok(())
-            }
-        })
-        .map_err(|e| parse_stop(e, PARSE_FAILED))?;
+        let mut options = super::books::ListOptions::default();
+        params::each_member(call.params, |k, v| options.member(k, v).unwrap_or(Ok(())))
+            .map_err(|e| parse_stop(e, PARSE_FAILED))?;
+        let (offset, limit) = (options.offset, options.limit);
         let now = call.now_ms;
         let mut keys: Vec<&SessionKey> = self
             .keys

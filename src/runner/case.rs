@@ -48,16 +48,29 @@ pub(super) struct Case<'a> {
     pub(super) observers: Observers,
     /// The broker's time when the previous step had been answered (and its books read).
     answered_ms: Option<u64>,
+    /// The books read after each completed step.
+    read_books: Vec<Books>,
 }
 
 /// Runs one case; never panics on anything the target sends.
 pub async fn run(vector: &Vector, target: &Target, profile: Profile, seed: u64) -> CaseReport {
+    run_observed(vector, target, profile, seed).await.0
+}
+
+/// Runs one case, and returns with its report the books read back after each completed step
+/// (for `nitrocert diff`, which compares two brokers' books with each other).
+pub async fn run_observed(
+    vector: &Vector,
+    target: &Target,
+    profile: Profile,
+    seed: u64,
+) -> (CaseReport, Vec<Books>) {
     let started = Instant::now();
     let mut report = blank_report(vector);
     if let Some(reason) = skip_reason(vector, target) {
         report.class = Class::Skip;
         report.note = Some(reason);
-        return report;
+        return (report, vec![]);
     }
     let mut case = Case::new(vector, target, profile, seed);
     let outcome = case.play(&mut report).await;
@@ -66,7 +79,7 @@ pub async fn run(vector: &Vector, target: &Target, profile: Profile, seed: u64) 
     case.observers.close().await;
     conclude(&mut report, outcome, wire);
     report.duration_ms = started.elapsed().as_millis() as u64;
-    report
+    (report, case.read_books)
 }
 
 impl<'a> Case<'a> {
@@ -93,6 +106,7 @@ impl<'a> Case<'a> {
             live: Live::default(),
             observers,
             answered_ms: None,
+            read_books: Vec::new(),
         }
     }
 
@@ -206,6 +220,7 @@ impl<'a> Case<'a> {
             .as_ref()
             .is_some_and(|r| r.error_message().is_none());
         let model_accepted = matches!(expect.reply, Reply::Ok { .. });
+        self.read_books.push(books.clone());
         findings.extend(trail.step(&expect.books, model_accepted, books, accepted));
         if let Some(broker) = &self.target.broker_address {
             findings.extend(diff::signatures(broker, &observed.received));

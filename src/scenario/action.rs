@@ -121,6 +121,25 @@ pub enum SigSpec {
     OverOther { name: String, bytes: String },
     /// A fixed hex string (malformed signatures: `0x00`, 64 bytes, 65 zero bytes).
     Literal { hex: String },
+    /// The identity's signature over the `req` bytes, then edited (the fidelity campaign's
+    /// signature mutations, SIG-3).
+    Edited { name: String, edit: SigEdit },
+}
+
+/// How an [`SigSpec::Edited`] signature is changed after signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigEdit {
+    /// `s → n − s` with the recovery bit flipped: the same signer, a high s.
+    Malleated,
+    /// The hex without its `0x` prefix.
+    NoPrefix,
+    /// `0X` and upper-case digits.
+    UpperHex,
+    /// The last byte (v) dropped: 64 bytes.
+    Truncated,
+    /// A zero byte appended: 66 bytes.
+    Extended,
 }
 
 /// Which challenge an `auth_verify` step sends (AUTH-5).

@@ -13,7 +13,7 @@ pub mod shadow;
 
 pub use action::{
     Action, AllowanceSpec, Auth, Balance, Challenge, Connection, Identity, RawTemplate, Role,
-    Setup, SigSpec, SignKind, VerifySpec,
+    Setup, SigEdit, SigSpec, SignKind, VerifySpec,
 };
 pub use books::{Books, SessionBook, SessionStatus};
 pub use expectation::{Expectation, Push, Reply};

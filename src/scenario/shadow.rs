@@ -5,7 +5,7 @@
 //! The caller sets the clock ([`Shadow::set_now`]); identities get the keys the caller gives.
 
 use super::action::{
-    offset, Action, Auth, Challenge, RawTemplate, Role, SigSpec, SignKind, VerifySpec,
+    offset, Action, Auth, Challenge, RawTemplate, Role, SigEdit, SigSpec, SignKind, VerifySpec,
 };
 use super::books::Books;
 use super::expectation::{Expectation, Push, Reply};
@@ -133,6 +133,24 @@ fn policy_of(params: &Value, challenge: &str) -> Policy {
     }
 }
 
+/// `sig` (a `0x`-hex signature this shadow made) changed as `edit` says.
+fn edited(sig: &str, edit: SigEdit) -> String {
+    let digits = &sig[2..];
+    match edit {
+        SigEdit::Malleated => {
+            let bytes: [u8; 65] = hex::decode(digits)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .expect("the shadow signs 65 bytes");
+            to_hex(crate::crypto::signature::malleate(&bytes).expect("a real signature"))
+        }
+        SigEdit::NoPrefix => digits.to_string(),
+        SigEdit::UpperHex => format!("0X{}", digits.to_ascii_uppercase()),
+        SigEdit::Truncated => sig[..sig.len() - 2].to_string(),
+        SigEdit::Extended => format!("{sig}00"),
+    }
+}
+
 /// The challenge an `auth_request` reply issues (`auth_challenge`, AUTH-4), if it is one.
 pub fn issued_challenge<'a>(method: &str, result: &'a Value) -> Option<&'a str> {
     (method == "auth_challenge")
@@ -157,11 +175,13 @@ fn auth_request_params(wallet: &str, session_key: &str, auth: &Auth, now_ms: u64
     })
 }
 
+#[derive(Clone)]
 struct Conn {
     id: ConnId,
     next_request_id: u64,
 }
 
+#[derive(Clone)]
 struct Known {
     name: String,
     role: Role,
@@ -170,12 +190,14 @@ struct Known {
 }
 
 /// The params of an answered `auth_request` step and the challenge it got.
+#[derive(Clone)]
 struct Issued {
     params: Value,
     challenge: String,
 }
 
 /// The reference broker beside a case (see the module doc).
+#[derive(Clone)]
 pub struct Shadow {
     engine: Engine,
     now_ms: u64,
@@ -435,6 +457,7 @@ impl Shadow {
             }
             SigSpec::OverOther { name, bytes } => self.key(name)?.sign_bytes_hex(bytes.as_bytes()),
             SigSpec::Literal { hex } => hex.clone(),
+            SigSpec::Edited { name, edit } => edited(&over_req(name)?, *edit),
         })
     }
 

@@ -76,13 +76,21 @@ fn decode_payload(raw: &RawValue, into: &mut Payload) -> Result<(), Abort> {
         return Err(Abort);
     }
     // Elements are assigned one by one, so a failure later in the array keeps the id (WIRE-8).
-    // WIRE-10: any uint64 id is accepted and echoed exactly.
-    into.id = Some(as_u64(&elements[0]).ok_or(Abort)?);
-    into.method = Some(as_string(&elements[1]).ok_or(Abort)?);
+    // WIRE-10: any uint64 id is accepted and echoed exactly. L-10: a `null` element leaves its
+    // field as it was (Go's `null` into a uint64 or a string is a no-op, not an error), so the
+    // frame fails validation later (`required`), not the decode.
+    if !is_null(&elements[0]) {
+        into.id = Some(as_u64(&elements[0]).ok_or(Abort)?);
+    }
+    if !is_null(&elements[1]) {
+        into.method = Some(as_string(&elements[1]).ok_or(Abort)?);
+    }
     // A number that does not fit a double (1e400) fails Go's decode into `any` (AS-AMT-3);
     // a lone surrogate does not (it becomes U+FFFD).
     into.params = Some(super::js::go_value(elements[2].get()).map_err(|_| Abort)?);
-    into.ts = Some(as_u64(&elements[3]).ok_or(Abort)?);
+    if !is_null(&elements[3]) {
+        into.ts = Some(as_u64(&elements[3]).ok_or(Abort)?);
+    }
     into.raw = raw.get().to_string();
     Ok(())
 }
@@ -216,6 +224,24 @@ mod tests {
             // WIRE-1: `req` is exactly [uint64 id, string method, params, uint64 ts]; SIG-1: sig
             // entries are 0x-prefixed hex.
             assert_eq!(rejected(text), (INVALID_FORMAT, None), "{text}");
+        }
+    }
+
+    // L-10: a null id, method or ts is Go's no-op decode, then the `required` validation.
+    #[test]
+    fn wire_4_l_10_null_elements_fail_validation_not_the_decode() {
+        for text in [
+            r#"{"req":[null,"ping",{},1]}"#,
+            r#"{"req":[1,null,{},1]}"#,
+            r#"{"req":[1,"ping",{},null]}"#,
+            r#"{"req":[1,"ping",null,1]}"#,
+        ] {
+            assert_eq!(rejected(text), (VALIDATION_FAILED, None), "{text}");
+        }
+        // A null id keeps the one an earlier `req` member decoded (duplicate keys).
+        match decode(br#"{"req":[7,"ping",{},1],"req":[null,"ping",{},2]}"#) {
+            Inbound::Request(r) => assert_eq!((r.id, r.ts), (7, 2)),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -263,6 +263,26 @@ fn sk_7_get_session_keys() {
     );
 }
 
+// L-9: `sort` of get_session_keys is Go's *SortType: a string of any value is read (and
+// ignored, the order stays newest first), another JSON type fails the parse.
+#[test]
+fn sk_7_l_9_get_session_keys_sort_must_be_a_string_and_is_ignored() {
+    let mut h = H::new(Profile::Clearnode052);
+    ok(&h.register_key(CONN_A, A, KA, "app", json!([]), EXP));
+    ok(&h.register_key(CONN_A, A, KB, "app2", json!([]), EXP));
+    let first = |h: &mut H, params| {
+        ok(&h.call("get_session_keys", params, &[]))["session_keys"][0]["session_key"].clone()
+    };
+    assert_eq!(first(&mut h, json!({"sort": "asc"})), json!(KB));
+    assert_eq!(first(&mut h, json!({"sort": "bogus"})), json!(KB));
+    for sort in [json!(1), json!(["asc"]), json!(true)] {
+        assert_eq!(
+            err(&h.call("get_session_keys", json!({ "sort": sort }), &[])),
+            "failed to parse parameters"
+        );
+    }
+}
+
 #[test]
 fn sk_8_revoke_session_key() {
     let mut h = H::new(Profile::Clearnode052);

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The fidelity campaign (`nitrocert fuzz --mutate`) against the real Clearnode v0.5.2 on this
+# machine, in the clearnode-0.5.2 profile: starts it (cached build, PostgreSQL on loopback) from
+# a clean database, runs one chunk of the campaign, and stops it.
+#
+# Clearnode binds fixed ports: run it under the machine-wide lock, and keep a chunk short so
+# that others get their turn (a long campaign is several chunks with different seeds):
+#   export NITROCERT_CLEARNODE_STATE=/tmp/nitrocert-clearnode
+#   flock /tmp/nitrocert-clearnode.lock scripts/clearnode-fuzz.sh SEED [SECONDS]
+#
+# SEED (default 1) seeds the sequences and the fresh identities; SECONDS (default 420) is how
+# long new sequences are started, after which at most NITROCERT_FUZZ_SHRINKS (default 4) groups
+# of divergences are shrunk (budget NITROCERT_FUZZ_SHRINK_BUDGET candidates each, default 24).
+# NITROCERT_FUZZ_JOBS (default 8) sequences run at once. The report (fidelity.json,
+# fidelity.md) and the shrunk vectors go to $NITROCERT_REPORT_DIR (default: a fresh temporary
+# folder), never into the work tree. CI runs a short chunk (SECONDS=30).
+#
+# Exit 0 when every step agreed with the model, 1 when some diverged, 2 when it could not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NITROCERT="${NITROCERT_BIN:-target/release/nitrocert}"
+ADAPTER=adapters/clearnode
+SEED="${1:-1}"
+SECONDS_="${2:-420}"
+OUT="${NITROCERT_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/nitrocert-clearnode-fuzz.XXXXXX")}"
+
+[ -x "$NITROCERT" ] || cargo build --locked --release
+"$ADAPTER/install.sh" >/dev/null
+"$ADAPTER/start.sh" >/dev/null
+trap '"$ADAPTER/stop.sh" >/dev/null 2>&1 || true' EXIT
+"$ADAPTER/reset.sh" >/dev/null
+
+status=0
+"$NITROCERT" fuzz --endpoint ws://127.0.0.1:8000/ws --profile clearnode-0.5.2 \
+  --name clearnode-v0.5.2 --seed "$SEED" --time "$SECONDS_" --mutate 35 \
+  --jobs "${NITROCERT_FUZZ_JOBS:-8}" \
+  --max-shrinks "${NITROCERT_FUZZ_SHRINKS:-4}" \
+  --shrink-budget "${NITROCERT_FUZZ_SHRINK_BUDGET:-24}" \
+  --fund-cmd "$ADAPTER/fund.sh {wallet} {asset} {amount} >/dev/null" \
+  --restart-cmd "$ADAPTER/restart.sh" \
+  --fidelity-out "$OUT" || status=$?
+echo "report: $OUT/fidelity.md"
+exit "$status"
