@@ -11,8 +11,8 @@ use super::target::Target;
 use crate::client::now_ms;
 use crate::crypto::identity::run_key;
 use crate::model::Profile;
-use crate::scenario::{Action, Planned, Reply, Shadow};
-use crate::vectors::format::{Response, Step};
+use crate::scenario::{Reply, Shadow};
+use crate::vectors::format::{Hook, Step};
 use crate::vectors::instance::Instance;
 use crate::vectors::Vector;
 use crate::verdict::{CaseReport, Class, Finding, StepReport, WireLine};
@@ -20,22 +20,14 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Vectors whose steps are further apart than this need a controllable clock.
-const MAX_STEP_GAP_MS: u64 = 1_000;
+const MAX_STEP_GAP_MS: u64 = crate::vectors::fill::MAX_STEP_GAP_MS;
 
-/// Why a case cannot run on this target, if it cannot.
+/// Why a case cannot run on this target, if it cannot: a hook the vector needs is missing.
 pub fn skip_reason(vector: &Vector, target: &Target) -> Option<String> {
-    let gaps = vector
-        .steps
-        .windows(2)
-        .any(|w| w[1].at_ms.saturating_sub(w[0].at_ms) > MAX_STEP_GAP_MS);
-    if (gaps || vector.flags.iter().any(|f| f == "needs-clock")) && target.clock.is_none() {
+    if vector.hooks.contains(&Hook::Clock) && target.clock.is_none() {
         return Some("needs a broker clock the harness controls (needs-clock)".into());
     }
-    let channels = vector
-        .steps
-        .iter()
-        .any(|s| matches!(s.action, crate::vectors::format::Action::Channel { .. }));
-    if channels && !target.supports_channels() {
+    if vector.hooks.contains(&Hook::Channel) && !target.supports_channels() {
         return Some("needs a channel hook (--channel-cmd)".into());
     }
     None
@@ -114,13 +106,14 @@ impl<'a> Case<'a> {
     /// the broker's time.
     fn move_clock(&mut self, index: usize) {
         let now = self.target.now_ms();
-        if index > 0 {
-            let steps = &self.vector.steps;
-            let gap = steps[index].at_ms.saturating_sub(steps[index - 1].at_ms);
-            let due = self.shadow.now_ms() + gap;
-            if gap > MAX_STEP_GAP_MS && due > now && self.target.advance(due - now) {
-                self.observers.clock_offset_ms += due - now;
-            }
+        // The first step's gap is from the setup (a case that starts a day later).
+        let previous = index
+            .checked_sub(1)
+            .map_or(0, |i| self.vector.steps[i].at_ms);
+        let gap = self.vector.steps[index].at_ms.saturating_sub(previous);
+        let due = self.shadow.now_ms() + gap;
+        if gap > MAX_STEP_GAP_MS && due > now && self.target.advance(due - now) {
+            self.observers.clock_offset_ms += due - now;
         }
         self.shadow.set_now(self.target.now_ms());
     }
@@ -132,18 +125,36 @@ impl<'a> Case<'a> {
         step: &Step,
         trail: &mut Trail,
     ) -> Result<StepReport, CaseError> {
+        // The frame comes from the vector's templates, and the file's expectation (read with
+        // this run's names) must be the model's for exactly those bytes, or the replay would
+        // prove nothing: a harness error, never a finding.
         let action = self
             .instance
-            .action(self.vector, step)
+            .action(self.vector, index, &self.shadow)
             .map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
         let planned = self.shadow.plan(&action)?;
-        self.check_faithful(index, step, &action, &planned)?;
+        let profile = self.profile;
+        let checked = self
+            .instance
+            .check(self.vector, index, profile, &planned, &self.shadow);
+        checked.map_err(|e| CaseError::Setup(format!("the vector does not hold: {e}")))?;
+        // A frame carrying a value the broker chose (a JWT, a tag) carries the broker's own.
+        let live = self
+            .instance
+            .live_action(self.vector, index, &self.shadow)
+            .map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
+        let outgoing = match live {
+            Some(live) => self.shadow.frame_of(&live)?,
+            None => None,
+        };
         let expect = &planned.expect;
         let expects_reply = !matches!(expect.reply, Reply::None);
-        let observed = self
-            .live
-            .send(&planned.outgoing, expects_reply, self.target)
-            .await?;
+        let outgoing = outgoing.as_ref().unwrap_or(&planned.outgoing);
+        let observed = self.live.send(outgoing, expects_reply, self.target).await?;
+        self.instance.capture(index, &expect.reply);
+        if let Some(reply) = &observed.reply {
+            self.instance.capture_live(index, &reply.params);
+        }
         let books = self.observers.read(&expect.books.session_ids()).await?;
 
         let mut findings = diff::reply(&expect.reply, observed.reply.as_ref());
@@ -179,30 +190,6 @@ impl<'a> Case<'a> {
             findings,
             wire: observed.wire,
         })
-    }
-
-    /// A raw frame keeps the vector's identities and timestamp. When that makes the model
-    /// answer otherwise than the vector says (a stale `ts` on a private method, a signer the
-    /// case no longer has), the replay would prove nothing: the case is skipped.
-    fn check_faithful(
-        &self,
-        index: usize,
-        step: &Step,
-        action: &Action,
-        planned: &Planned,
-    ) -> Result<(), CaseError> {
-        if !matches!(action, Action::Raw { .. }) {
-            return Ok(());
-        }
-        let now = Response::from(&planned.expect.reply);
-        let filed = self.vector.expectation(step, self.profile.name());
-        if filed.is_some_and(|e| e.response == now) {
-            return Ok(());
-        }
-        Err(CaseError::NotReplayable(format!(
-            "step {index} is a raw frame with the vector's fixed identities and timestamp, which \
-             a live broker answers differently; `cargo test` replays it through the model"
-        )))
     }
 }
 

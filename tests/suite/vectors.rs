@@ -1,6 +1,7 @@
 //! Every vector file replayed through the model from the file alone, under every profile it
-//! was filled for (vector accounting: a file that is not replayed, or one citing an unknown
-//! rule id, fails).
+//! was filled for, with its own identities and clock and again with fresh ones, as a live run
+//! has them (vector accounting: a file that is not replayed, or one citing an unknown rule id,
+//! fails).
 
 use crate::util::repo_path;
 use nitrocert::model::Profile;
@@ -32,6 +33,13 @@ fn every_vector_file_replays_through_the_model() {
             };
             for p in vectors::replay::replay(&vector, profile) {
                 problems.push(format!("{}: {p}", vector.id));
+            }
+            // Nothing in the file may still depend on who filled it or when.
+            for p in vectors::replay::replay_renamed(&vector, profile, 7) {
+                problems.push(format!(
+                    "{} (fresh identities, later clock): {p}",
+                    vector.id
+                ));
             }
         }
         replayed += 1;
@@ -87,6 +95,6 @@ fn every_vector_file_follows_the_json_schema() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The schema must reject what the format forbids, or it proves nothing.
-    let broken = serde_json::json!({"format": "nitrocert-vector/1", "id": "x/y"});
+    let broken = serde_json::json!({"format": "nitrocert-vector/2", "id": "x/y"});
     assert!(!validator.is_valid(&broken));
 }
