@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod fill;
 pub mod format;
 pub mod instance;
+pub mod migrate;
 pub mod recorder;
 pub mod replay;
 pub mod template;
