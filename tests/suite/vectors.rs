@@ -98,3 +98,45 @@ fn every_vector_file_follows_the_json_schema() {
     let broken = serde_json::json!({"format": "nitrocert-vector/2", "id": "x/y"});
     assert!(!validator.is_valid(&broken));
 }
+
+/// `vectors migrate` rewrites a v1 file (a shrunk fuzz finding) in place as v2, which loads,
+/// replays through the model, and certifies against the embedded broker with and without the
+/// bug it was shrunk from; a second run has nothing left to migrate.
+#[test]
+fn vectors_migrate_rewrites_a_v1_file_that_then_certifies() {
+    use crate::util::run;
+    let dir = std::env::temp_dir().join(format!("nitrocert-migrate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("close-skips-credit-1.json");
+    std::fs::copy(repo_path("tests/data/v1/close-skips-credit-1.json"), &file).unwrap();
+    assert!(vectors::load(&file)
+        .unwrap_err()
+        .contains("vectors migrate"));
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = run(&["vectors", "--dir", d, "migrate"], "");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("1 of 1 files migrated"), "{out}");
+    let vector = vectors::load(&file).unwrap();
+    for profile in Profile::ALL {
+        assert_eq!(
+            vectors::replay::replay(&vector, profile),
+            Vec::<String>::new()
+        );
+    }
+    let certify = |fault: &[&str]| {
+        // Outside `dir`: the report's JSON files are not vectors to migrate.
+        let out = dir.with_extension("report");
+        let f = file.to_str().unwrap();
+        let mut args = vec!["certify", "--vectors", f, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(fault);
+        run(&args, "").0
+    };
+    assert_eq!(certify(&[]), 0);
+    assert_eq!(certify(&["--fault", "close-skips-credit"]), 1);
+    let (code, out, _) = run(&["vectors", "--dir", d, "migrate"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("0 of 1 files migrated"), "{out}");
+    let _ = std::fs::remove_dir_all(dir.with_extension("report"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
