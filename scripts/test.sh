@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs all of nitrocert's tests on a fresh machine, installing what they need: the Rust tests
 # (unit, known-answer, vectors replayed through the model, certify self-tests, fuzz corpora),
-# the vector drift check, `nitrocert serve` certified over its socket, the SDK interop tests (Node, @erc7824/nitrolite 0.5.3), and the
+# the vector drift check, `nitrocert serve` certified over its socket, the SDK interop tests (Node, @erc7824/nitrolite 0.5.3),
+# the TypeScript vector consumer (tests/consumer-ts, verdicts equal to certify's), and the
 # certification of the real Clearnode v0.5.2 (built with Go, run against PostgreSQL).
 # Fresh certification reports are written to a temporary folder and compared case by case with
 # the committed ones (reports/embedded/<profile>/, reports/clearnode-v0.5.2/<profile>/): a
 # committed report that no longer tells what runs fails the tests. Nothing tracked is written:
 # the script fails if `git status` changed.
-#   NITROCERT_SKIP_SDK=1        skip the Node SDK tests
+#   NITROCERT_SKIP_SDK=1        skip the Node tests (SDK, TypeScript vector consumer)
 #   NITROCERT_SKIP_CLEARNODE=1  skip building and certifying Clearnode
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,8 @@ if [ "${NITROCERT_SKIP_SDK:-}" != 1 ]; then
   need npm "install npm"
   echo "== SDK interop (tests/sdk)"
   (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error && npm test)
+  echo "== TypeScript vector consumer against nitrocert serve, both profiles, verdicts = certify's (tests/consumer-ts)"
+  tests/consumer-ts/against-serve.sh "$FRESH/consumer-ts"
 fi
 
 if [ "${NITROCERT_SKIP_CLEARNODE:-}" != 1 ]; then

@@ -16,7 +16,8 @@ request sequences with the responses, notifications and balances the reference m
 nitrocert vectors generate            # (re)write vectors/ from the catalogue\n  \
 nitrocert vectors check               # fail if vectors/ differs from what the model says now\n  \
 nitrocert vectors list --rule AS-OP-2 # cases citing a rule\n  \
-nitrocert vectors coverage            # rules × vectors, % covered per protocol version"
+nitrocert vectors coverage            # rules × vectors, % covered per protocol version\n  \
+nitrocert vectors migrate --dir vectors/regressions   # rewrite nitrocert-vector/1 files as /2"
 )]
 pub struct VectorsArgs {
     #[command(subcommand)]
@@ -47,6 +48,9 @@ pub enum VectorsCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Rewrite every `nitrocert-vector/1` file under --dir as `nitrocert-vector/2`, filled
+    /// again from its own inputs (each frame must come out byte for byte as the v1 file sent it).
+    Migrate,
 }
 
 pub fn run(args: &VectorsArgs, out: &mut dyn Write) -> Result<i32, CliError> {
@@ -99,7 +103,35 @@ pub fn run(args: &VectorsArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             Ok(EXIT_OK)
         }
         VectorsCommand::Coverage { spec, all } => coverage_report(&args.dir, spec, *all, out),
+        VectorsCommand::Migrate => migrate_dir(&args.dir, out),
     }
+}
+
+/// Migrates the v1 files of `dir` in place; v2 files are left alone.
+fn migrate_dir(dir: &std::path::Path, out: &mut dyn Write) -> Result<i32, CliError> {
+    let files = vectors::files(dir)
+        .map_err(|e| CliError::Input(format!("cannot read {}: {e}", dir.display())))?;
+    let mut migrated = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path)?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        if value["format"] != vectors::format::FORMAT_V1 {
+            continue;
+        }
+        let vector = vectors::migrate::migrate(&text)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        std::fs::write(path, vectors::to_text(&vector))?;
+        writeln!(out, "migrated {}", path.display())?;
+        migrated += 1;
+    }
+    writeln!(
+        out,
+        "{migrated} of {} files migrated to {}",
+        files.len(),
+        vectors::format::FORMAT
+    )?;
+    Ok(EXIT_OK)
 }
 
 fn load_dir(dir: &std::path::Path) -> Result<Vec<vectors::Vector>, CliError> {

@@ -12,8 +12,8 @@ use super::timeline::{self, MAX_STEP_GAP_MS};
 use crate::client::now_ms;
 use crate::crypto::identity::run_key;
 use crate::model::Profile;
-use crate::scenario::{Action, Books, Planned, Reply, Role, Shadow};
-use crate::vectors::format::{Response, Step};
+use crate::scenario::{Books, Reply, Role, Shadow};
+use crate::vectors::format::{Hook, Step};
 use crate::vectors::instance::Instance;
 use crate::vectors::Vector;
 use crate::verdict::{CaseReport, Class, Finding, StepReport, WireLine};
@@ -26,11 +26,7 @@ pub fn skip_reason(vector: &Vector, target: &Target) -> Option<String> {
     if let Some(reason) = timeline::clock_skip_reason(vector, target) {
         return Some(reason);
     }
-    let channels = vector
-        .steps
-        .iter()
-        .any(|s| matches!(s.action, crate::vectors::format::Action::Channel { .. }));
-    if channels && !target.supports_channels() {
+    if vector.hooks.contains(&Hook::Channel) && !target.supports_channels() {
         return Some("needs a channel hook (--channel-cmd)".into());
     }
     None
@@ -156,19 +152,33 @@ impl<'a> Case<'a> {
         step: &Step,
         trail: &mut Trail,
     ) -> Result<StepReport, CaseError> {
+        // The frame comes from the vector's templates, and the file's expectation (read with
+        // this run's names) must be the model's for exactly those bytes, or the replay would
+        // prove nothing: a harness error, never a finding.
         let action = self
             .instance
-            .action(self.vector, step)
+            .action(self.vector, index, &self.shadow)
             .map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
         let wallets_before = self.conn_wallets();
         let planned = self.shadow.plan(&action)?;
-        self.check_faithful(index, step, &action, &planned)?;
+        let profile = self.profile;
+        let checked = self
+            .instance
+            .check(self.vector, index, profile, &planned, &self.shadow);
+        checked.map_err(|e| CaseError::Setup(format!("the vector does not hold: {e}")))?;
+        // A frame carrying a value the broker chose (a JWT, a tag) carries the broker's own.
+        let live = self
+            .instance
+            .live_action(self.vector, index, &self.shadow)
+            .map_err(|e| CaseError::Setup(format!("step {index}: {e}")))?;
+        let outgoing = match live {
+            Some(live) => self.shadow.frame_of(&live)?,
+            None => None,
+        };
         let expect = &planned.expect;
         let expects_reply = !matches!(expect.reply, Reply::None);
-        let observed = self
-            .live
-            .send(&planned.outgoing, expects_reply, self.target)
-            .await?;
+        let outgoing = outgoing.as_ref().unwrap_or(&planned.outgoing);
+        let observed = self.live.send(outgoing, expects_reply, self.target).await?;
         if let Some(trouble) = challenge_store_full(&expect.reply, observed.reply.as_ref()) {
             // Nothing the model expected after that login can be judged.
             return Ok(StepReport {
@@ -179,6 +189,10 @@ impl<'a> Case<'a> {
                 findings: vec![trouble],
                 wire: observed.wire,
             });
+        }
+        self.instance.capture(index, &expect.reply);
+        if let Some(reply) = &observed.reply {
+            self.instance.capture_live(index, &reply.params);
         }
         let books = self.observers.read(&expect.books.session_ids()).await?;
 
@@ -283,30 +297,6 @@ impl<'a> Case<'a> {
             others: rows(&other),
             sessions,
         }
-    }
-
-    /// A raw frame keeps the vector's identities and timestamp. When that makes the model
-    /// answer otherwise than the vector says (a stale `ts` on a private method, a signer the
-    /// case no longer has), the replay would prove nothing: the case is skipped.
-    fn check_faithful(
-        &self,
-        index: usize,
-        step: &Step,
-        action: &Action,
-        planned: &Planned,
-    ) -> Result<(), CaseError> {
-        if !matches!(action, Action::Raw { .. }) {
-            return Ok(());
-        }
-        let now = Response::from(&planned.expect.reply);
-        let filed = self.vector.expectation(step, self.profile.name());
-        if filed.is_some_and(|e| e.response == now) {
-            return Ok(());
-        }
-        Err(CaseError::NotReplayable(format!(
-            "step {index} is a raw frame with the vector's fixed identities and timestamp, which \
-             a live broker answers differently; `cargo test` replays it through the model"
-        )))
     }
 }
 

@@ -74,17 +74,16 @@ pub struct AllowanceSpec {
     pub amount: String,
 }
 
-/// How a hand-built signed frame is rebuilt at another clock and with other identities. The
-/// frame is `{"req":<req>,"sig":[…]}` with `req` as given but its last element (the `ts`) set
-/// to the broker clock + `ts_offset_ms`, and `sig` built from `sig` in order. With
-/// `resend_step`, the frame is instead exactly the one sent at that step of the same case.
+/// A hand-built signed frame: `{"req":<req>,"sig":[…]}` with `req` exactly as given and `sig`
+/// built from `sig` in order. With `resend_step`, the frame is instead exactly the one sent at
+/// that step of the same case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawTemplate {
-    /// The `req` array text exactly as sent (live replays rename identities and session ids in
-    /// it like in requests); its last element, the `ts`, is a plain integer.
+    /// The `req` array text exactly as sent. Its last element is the `ts`, a plain integer.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub req: String,
-    /// `req[3]` minus the broker clock (negative: stale, positive: in the future).
+    /// The `ts` of `req` minus the broker clock it was made at (negative: stale, positive: in
+    /// the future): how a vector writes it as a placeholder (`${now_ms-61000}`).
     #[serde(default, skip_serializing_if = "edge::is_zero")]
     pub ts_offset_ms: i64,
     /// How each `sig` entry is made, in order.
@@ -93,18 +92,6 @@ pub struct RawTemplate {
     /// Resend the frame sent at this step, byte for byte (replay cache, 0.2 rollback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend_step: Option<usize>,
-}
-
-impl RawTemplate {
-    /// The template with its `req` timestamp set to `now_ms` + `ts_offset_ms` (a resend is
-    /// kept as it is).
-    pub fn stamped(&self, now_ms: u64) -> RawTemplate {
-        let mut out = self.clone();
-        if out.resend_step.is_none() {
-            out.req = with_ts(&out.req, offset(now_ms, out.ts_offset_ms));
-        }
-        out
-    }
 }
 
 /// One `sig` entry of a [`RawTemplate`].
@@ -217,8 +204,16 @@ pub enum Action {
     },
     /// `text` byte for byte (envelope cases).
     Raw { conn: String, text: String },
-    /// A hand-built signed frame, rebuilt at the broker clock (see [`RawTemplate`]).
+    /// A hand-built signed frame (see [`RawTemplate`]).
     Template { conn: String, template: RawTemplate },
+    /// A request whose `req` text is given (a vector's, its placeholders filled), signed by
+    /// `signers` (identity names) in order.
+    Signed {
+        conn: String,
+        method: String,
+        req: String,
+        signers: Vec<String>,
+    },
     /// A signature handshake on `conn`.
     Authenticate { conn: String, auth: Auth },
     /// An `auth_verify` answering a challenge the broker issued (see [`VerifySpec`]).
@@ -238,6 +233,7 @@ impl Action {
             Action::Request { conn, .. }
             | Action::Raw { conn, .. }
             | Action::Template { conn, .. }
+            | Action::Signed { conn, .. }
             | Action::Authenticate { conn, .. }
             | Action::AuthVerify { conn, .. } => conn,
             Action::Channel { wallet, .. } => wallet,
@@ -248,7 +244,7 @@ impl Action {
     /// `channel`.
     pub fn name(&self) -> &str {
         match self {
-            Action::Request { method, .. } => method,
+            Action::Request { method, .. } | Action::Signed { method, .. } => method,
             Action::Raw { .. } | Action::Template { .. } => "raw",
             Action::Authenticate { .. } => "authenticate",
             Action::AuthVerify { .. } => "auth_verify",
@@ -260,19 +256,6 @@ impl Action {
 /// `now_ms` + `offset_ms`, never below 0.
 pub fn offset(now_ms: u64, offset_ms: i64) -> u64 {
     (now_ms as i64 + offset_ms).max(0) as u64
-}
-
-/// `req` with its last element (the `ts`, a plain integer) replaced by `ts`, every other byte
-/// kept.
-pub fn with_ts(req: &str, ts: u64) -> String {
-    let close = req.rfind(']').expect("a req array");
-    let head = req[..close].trim_end_matches(|c: char| c.is_ascii_whitespace());
-    let digits = head.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
-    assert!(
-        digits.len() < head.len(),
-        "the last element of {req} is no integer"
-    );
-    format!("{digits}{ts}{}", &req[head.len()..])
 }
 
 #[cfg(test)]
@@ -296,11 +279,5 @@ mod tests {
             serde_json::to_string(&Role::SessionKey).unwrap(),
             "\"session_key\""
         );
-    }
-
-    #[test]
-    fn with_ts_replaces_only_the_last_integer() {
-        assert_eq!(with_ts("[1,\"m\",{},17]", 42), "[1,\"m\",{},42]");
-        assert_eq!(with_ts("[1, \"m\", [2], -5 ]", 7), "[1, \"m\", [2], 7 ]");
     }
 }

@@ -16,7 +16,7 @@ use crate::model::invariants::Snapshot;
 use crate::model::{
     Channel, ChannelStatus, ConnId, Dec, ErrorSet, Expected, Model, Outcome, Profile,
 };
-use crate::wire::{encode_req, encode_signed, parse_frame, sign_req};
+use crate::wire::{encode_req, encode_signed, parse_frame, sign_req, FrameKind};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -196,6 +196,18 @@ struct Issued {
     challenge: String,
 }
 
+/// The `expires_at` an `auth_request` proposed (AUTH-4), and where it was sent: what a vector's
+/// `${expires_at:REF}` placeholder names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expiry {
+    /// The setup connection whose handshake sent it, or the index of the step that did.
+    pub reference: String,
+    /// Unix seconds.
+    pub secs: u64,
+    /// The identity name of the proposed session key (the address when it names none).
+    pub session_key: String,
+}
+
 /// The reference broker beside a case (see the module doc).
 #[derive(Clone)]
 pub struct Shadow {
@@ -210,6 +222,8 @@ pub struct Shadow {
     issued: HashMap<String, Issued>,
     /// The frame each step sent (`None`: no fixed frame), for resends.
     sent: Vec<Option<String>>,
+    /// Every `auth_request` expiry proposed so far, in order.
+    expiries: Vec<Expiry>,
 }
 
 impl Shadow {
@@ -224,7 +238,31 @@ impl Shadow {
             conn_names: HashMap::new(),
             issued: HashMap::new(),
             sent: Vec::new(),
+            expiries: Vec::new(),
         }
+    }
+
+    /// Every `auth_request` expiry proposed so far (handshakes and `auth_request` steps).
+    pub fn expiries(&self) -> &[Expiry] {
+        &self.expiries
+    }
+
+    /// Records the expiry proposed by `auth_request` params sent by `reference`.
+    fn note_expiry(&mut self, reference: String, params: &Value) {
+        let Some(secs) = params["expires_at"].as_u64() else {
+            return;
+        };
+        let key = params["session_key"].as_str().unwrap_or_default();
+        let session_key = self
+            .names
+            .get(&key.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
+        self.expiries.push(Expiry {
+            reference,
+            secs,
+            session_key,
+        });
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -314,11 +352,13 @@ impl Shadow {
             },
         );
         self.conn_names.insert(id, name.to_string());
-        auth.map(|auth| self.handshake(name, auth)).transpose()
+        auth.map(|auth| self.handshake(name, auth, name.to_string()))
+            .transpose()
     }
 
     /// Plans one step.
     pub fn plan(&mut self, action: &Action) -> Result<Planned, PlanError> {
+        let step = self.sent.len().to_string();
         let planned = match action {
             Action::Request {
                 conn,
@@ -332,7 +372,13 @@ impl Shadow {
                 let text = self.template_text(template)?;
                 self.frame(conn, text)?
             }
-            Action::Authenticate { conn, auth } => self.handshake(conn, auth)?,
+            Action::Signed {
+                conn, req, signers, ..
+            } => {
+                let text = encode_signed(req, &sign_req(req, &self.keys(signers)?));
+                self.frame(conn, text)?
+            }
+            Action::Authenticate { conn, auth } => self.handshake(conn, auth, step)?,
             Action::AuthVerify { conn, spec } => self.auth_verify(conn, spec)?,
             Action::Channel {
                 wallet,
@@ -345,6 +391,25 @@ impl Shadow {
             _ => None,
         });
         Ok(planned)
+    }
+
+    /// The frame a frame-sending action makes, without delivering it: a live run sends it
+    /// instead of the planned one when it carries the broker's own values (a captured JWT or
+    /// tag) where the plan carries the model's. `None` for any other action.
+    pub fn frame_of(&self, action: &Action) -> Result<Option<Outgoing>, PlanError> {
+        let (conn, text) = match action {
+            Action::Raw { conn, text } => (conn, text.clone()),
+            Action::Template { conn, template } => (conn, self.template_text(template)?),
+            Action::Signed {
+                conn, req, signers, ..
+            } => (
+                conn,
+                encode_signed(req, &sign_req(req, &self.keys(signers)?)),
+            ),
+            _ => return Ok(None),
+        };
+        let conn = conn.clone();
+        Ok(Some(Outgoing::Frame { conn, text }))
     }
 
     fn next_id(&mut self, conn: &str) -> Result<(ConnId, u64), PlanError> {
@@ -369,31 +434,32 @@ impl Shadow {
         signers: &[String],
         ts_offset_ms: i64,
     ) -> Result<Planned, PlanError> {
-        let (conn_id, id) = self.next_id(conn)?;
+        let (_, id) = self.next_id(conn)?;
         let req = encode_req(id, method, params, offset(self.now_ms, ts_offset_ms));
         let text = encode_signed(&req, &sign_req(&req, &self.keys(signers)?));
-        let (outcome, expect) = self.deliver(conn_id, &text);
-        self.note_challenge(conn, &expect.reply, || params.clone());
-        let outgoing = Outgoing::Frame {
-            conn: conn.to_string(),
-            text,
-        };
-        Ok(Planned {
-            outgoing,
-            expect,
-            outcome: Some(outcome),
-        })
+        self.frame(conn, text)
     }
 
+    /// Hands a frame to the engine. A request id in it moves the connection's counter past it,
+    /// so that frames the shadow builds later (handshakes, `auth_verify`) get the same ids
+    /// whether the earlier frames were built here or given.
     fn frame(&mut self, conn: &str, text: String) -> Result<Planned, PlanError> {
-        let conn_id = self
+        let step = self.sent.len().to_string();
+        let c = self
             .conns
-            .get(conn)
-            .ok_or_else(|| PlanError::NoConnection(conn.to_string()))?
-            .id;
+            .get_mut(conn)
+            .ok_or_else(|| PlanError::NoConnection(conn.to_string()))?;
+        let conn_id = c.id;
+        let parsed = parse_frame(&text).ok();
+        if let Some(f) = parsed.as_ref().filter(|f| f.kind == FrameKind::Request) {
+            c.next_request_id = c.next_request_id.max(f.id.saturating_add(1));
+            if f.method == "auth_request" {
+                self.note_expiry(step, &f.params);
+            }
+        }
         let (outcome, expect) = self.deliver(conn_id, &text);
         self.note_challenge(conn, &expect.reply, || {
-            parse_frame(&text).map(|f| f.params).unwrap_or(Value::Null)
+            parsed.map(|f| f.params).unwrap_or(Value::Null)
         });
         let outgoing = Outgoing::Frame {
             conn: conn.to_string(),
@@ -422,7 +488,7 @@ impl Shadow {
         }
     }
 
-    /// The frame a template makes at the shadow's clock.
+    /// The frame a template makes.
     fn template_text(&self, template: &RawTemplate) -> Result<String, PlanError> {
         if let Some(step) = template.resend_step {
             return self
@@ -432,13 +498,12 @@ impl Shadow {
                 .flatten()
                 .ok_or(PlanError::NothingToResend(step));
         }
-        let stamped = template.stamped(self.now_ms);
-        let sigs = stamped
+        let sigs = template
             .sig
             .iter()
-            .map(|spec| self.sig_entry(&stamped.req, spec))
+            .map(|spec| self.sig_entry(&template.req, spec))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(encode_signed(&stamped.req, &sigs))
+        Ok(encode_signed(&template.req, &sigs))
     }
 
     /// One `sig` entry of a raw template over `req`.
@@ -463,11 +528,18 @@ impl Shadow {
 
     /// `auth_request` then an `auth_verify` signing the Policy of the issued challenge; the
     /// expectation is that of the `auth_verify`.
-    fn handshake(&mut self, conn: &str, auth: &Auth) -> Result<Planned, PlanError> {
+    /// `reference`: what the vector calls this handshake (its setup connection or its step).
+    fn handshake(
+        &mut self,
+        conn: &str,
+        auth: &Auth,
+        reference: String,
+    ) -> Result<Planned, PlanError> {
         let wallet = self.known(&auth.wallet)?;
         let (wallet_key, wallet_address) = (wallet.key.clone(), wallet.address.clone());
         let session_key = self.address(&auth.session_key)?.to_string();
         let params = auth_request_params(&wallet_address, &session_key, auth, self.now_ms);
+        self.note_expiry(reference, &params);
         let (conn_id, id) = self.next_id(conn)?;
         let request = encode_signed(&encode_req(id, "auth_request", &params, self.now_ms), &[]);
         let first = self.engine.handle(conn_id, request.as_bytes(), self.now_ms);

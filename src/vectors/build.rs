@@ -76,3 +76,44 @@ pub fn session_id(definition: &Value) -> String {
     }
     .session_id()
 }
+
+/// The bytes a broker hashes into the app_session_id of the `definition` a create sends
+/// (AS-ID-1, AS-ID-2): Go's JSON of the fields Go decodes from it (keys matched as Go matches
+/// them, absent ones zero). `None` when Go would not decode it (the create fails before any id
+/// exists).
+pub fn definition_bytes(definition: &Value) -> Option<String> {
+    use crate::model::params::{self, key_is};
+    let (mut application, mut protocol) = (String::new(), String::new());
+    let (mut participants, mut weights) = (None, None);
+    let (mut quorum, mut challenge, mut nonce) = (0, 0, 0);
+    params::each_member(definition, |k, v| {
+        if key_is(k, "application") {
+            params::string(&mut application, v)
+        } else if key_is(k, "protocol") {
+            params::string(&mut protocol, v)
+        } else if key_is(k, "participants") {
+            params::slice(&mut participants, v, params::string)
+        } else if key_is(k, "weights") {
+            params::slice(&mut weights, v, params::int64)
+        } else if key_is(k, "quorum") {
+            params::uint(&mut quorum, v, u64::MAX)
+        } else if key_is(k, "challenge") {
+            params::uint(&mut challenge, v, u64::MAX)
+        } else if key_is(k, "nonce") {
+            params::uint(&mut nonce, v, u64::MAX)
+        } else {
+            Ok(())
+        }
+    })
+    .ok()?;
+    let bytes = crate::model::gojson::DefinitionBytes {
+        application: &application,
+        protocol: &protocol,
+        participants: &participants.unwrap_or_default(),
+        weights: &weights.unwrap_or_default(),
+        quorum,
+        challenge,
+        nonce,
+    };
+    Some(bytes.encode())
+}

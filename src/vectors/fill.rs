@@ -1,6 +1,6 @@
 //! Fill: run a case's script under every profile and merge the recordings into one vector.
 
-use super::format::{ExpectOrSame, Provenance, Setup, Step, Vector, FORMAT};
+use super::format::{Action, ExpectOrSame, Hook, Provenance, Setup, Step, Vector, FORMAT};
 use super::recorder::{Recorder, START_MS};
 use crate::crypto::{keccak256, to_hex};
 use crate::model::Profile;
@@ -53,6 +53,32 @@ impl Case {
         self.script = Box::new(script);
         self
     }
+}
+
+/// Steps further apart than this need a broker clock the replayer moves.
+pub const MAX_STEP_GAP_MS: u64 = 1_000;
+
+/// The hooks a case needs: the clock when steps are further apart than the filler's tick (or
+/// the case says so, `needs-clock`), a channel hook for a `channel` step.
+fn hooks(flags: &[String], steps: &[Step]) -> Vec<Hook> {
+    let mut hooks = Vec::new();
+    // The first step's gap is from the setup.
+    let times: Vec<u64> = std::iter::once(0)
+        .chain(steps.iter().map(|s| s.at_ms))
+        .collect();
+    let gaps = times
+        .windows(2)
+        .any(|w| w[1].saturating_sub(w[0]) > MAX_STEP_GAP_MS);
+    if gaps || flags.iter().any(|f| f == "needs-clock") {
+        hooks.push(Hook::Clock);
+    }
+    if steps
+        .iter()
+        .any(|s| matches!(s.action, Action::Channel { .. }))
+    {
+        hooks.push(Hook::Channel);
+    }
+    hooks
 }
 
 /// The generator string written into every vector.
@@ -123,6 +149,7 @@ pub fn fill(case: &Case) -> Vector {
         quirks: case.quirks.clone(),
         flags: case.flags.clone(),
         protocol: case.protocol.clone(),
+        hooks: hooks(&case.flags, &steps),
         provenance: Provenance {
             generator: generator(),
             profiles: Profile::ALL.iter().map(|p| p.name().to_string()).collect(),

@@ -1,9 +1,10 @@
-//! The golden-vector file format, `nitrocert-vector/1`: language-neutral JSON that a third party
+//! The golden-vector file format, `nitrocert-vector/2`: language-neutral JSON that a third party
 //! replays without our code. One file per case; `vectors/schema.json` is its JSON Schema and
-//! `vectors/README.md` explains it.
+//! `vectors/README.md` explains it. Frames and expectations are templates over names
+//! ([`super::template`]): a replayer with fresh keys and its own clock fills them in.
 
 use crate::model::{ChannelStatus, Dec};
-use crate::scenario::{self, edge, Challenge, Expectation, Outgoing, Reply, SignKind};
+use crate::scenario::{edge, Challenge, Expectation, Reply, SignKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -11,13 +12,26 @@ use std::collections::BTreeMap;
 /// Every notification pushed to the case's connections during a step.
 pub use crate::scenario::Push as Notification;
 pub use crate::scenario::{
-    AllowanceSpec, Auth, Balance, Connection, Identity, RawTemplate, Role, Setup, SigSpec,
-    VerifySpec,
+    AllowanceSpec, Auth, Balance, Connection, Identity, Role, Setup, SigSpec, VerifySpec,
 };
 /// Observable balances (amounts as decimal strings on disk) and sessions.
 pub use crate::scenario::{Books as State, SessionBook as SessionState};
 
-pub const FORMAT: &str = "nitrocert-vector/1";
+pub const FORMAT: &str = "nitrocert-vector/2";
+
+/// The format this nitrocert migrates from (`nitrocert vectors migrate`).
+pub const FORMAT_V1: &str = "nitrocert-vector/1";
+
+/// A hook a case needs beyond funding, which not every target has: a replayer without it
+/// skips the case. A case that needs none is *hook-free*.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hook {
+    /// Moving the broker's clock (steps more than 1 s apart: expiry, stale timestamps).
+    Clock,
+    /// Giving a wallet a channel (a `channel` step, AS-CHAN-1/2).
+    Channel,
+}
 
 /// One case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +51,9 @@ pub struct Vector {
     /// `NitroRPC/0.2` or `NitroRPC/0.4` for app-session cases; absent for envelope/auth cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+    /// The hooks the case needs; absent: none (hook-free).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<Hook>,
     pub provenance: Provenance,
     pub setup: Setup,
     pub steps: Vec<Step>,
@@ -64,28 +81,32 @@ pub struct Step {
     pub expect: BTreeMap<String, ExpectOrSame>,
 }
 
+/// What a step does. Every text in it is a template (see [`super::template`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// A request signed by `signers` (identity names, in `sig` order). `wire` is the exact frame
-    /// sent at fill time. Live replays rebuild it with fresh identities and timestamp: replace
-    /// every identity address and session id, set `req[3]` to now + `ts_offset_ms`, and re-sign
-    /// the new array bytes with the same signers.
+    /// A request: the frame is `{"req":<req>,"sig":[…]}` with `req` filled and one signature per
+    /// signer (identity names, in order) over keccak256 of exactly the filled `req` bytes.
     Request {
         method: String,
         signers: Vec<String>,
-        wire: String,
-        /// `req[3]` minus the broker clock (negative: stale requests, WIRE-12).
-        #[serde(default, skip_serializing_if = "edge::is_zero")]
-        ts_offset_ms: i64,
-    },
-    /// A frame sent byte for byte as filled. Without a `template` it is never rebuilt (envelope
-    /// cases); with one, live replays rebuild it from the template (see [`RawTemplate`]).
-    Raw {
-        text: String,
+        req: String,
+        /// A create's definition as the broker hashes it (AS-ID): `${session:<this step>}`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        template: Option<RawTemplate>,
+        session_definition: Option<String>,
     },
+    /// A hand-built signed frame: `{"req":<req>,"sig":[…]}` with each `sig` entry made as its
+    /// [`SigSpec`] says (bad signatures, v variants, literal text).
+    Frame {
+        req: String,
+        sig: Vec<SigSpec>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session_definition: Option<String>,
+    },
+    /// A frame sent byte for byte as written (its placeholders filled): envelope cases.
+    Raw { text: String },
+    /// Exactly the frame sent at step `step` of the case, again (replay cache, 0.2 rollback).
+    Resend { step: usize },
     /// A signature handshake on this connection.
     Authenticate(Auth),
     /// `auth_verify` built at replay time from the last `auth_request` sent on `policy_conn`
@@ -103,44 +124,35 @@ pub enum Action {
 }
 
 impl Action {
-    /// How the file records a planned action: with the bytes the shadow planned for it
-    /// (`now_ms`: the broker clock it was planned at, which a template's `req` carries).
-    pub fn recorded(action: &scenario::Action, outgoing: &Outgoing, now_ms: u64) -> Action {
-        let sent = || match outgoing {
-            Outgoing::Frame { text, .. } => text.clone(),
-            other => unreachable!("a request or a raw frame plans a frame, not {other:?}"),
+    /// Whether the frame carries a value of an earlier reply (`${result:…}`).
+    pub fn names_results(&self) -> bool {
+        let texts: Vec<&str> = match self {
+            Action::Request { req, .. } => vec![req],
+            Action::Frame { req, sig, .. } => {
+                let mut texts = vec![req.as_str()];
+                for s in sig {
+                    if let SigSpec::OverOther { bytes, .. } = s {
+                        texts.push(bytes);
+                    }
+                }
+                texts
+            }
+            Action::Raw { text } => vec![text],
+            _ => vec![],
         };
-        match action {
-            scenario::Action::Request {
-                method,
-                signers,
-                ts_offset_ms,
-                ..
-            } => Action::Request {
-                method: method.clone(),
-                signers: signers.clone(),
-                wire: sent(),
-                ts_offset_ms: *ts_offset_ms,
-            },
-            scenario::Action::Raw { text, .. } => Action::Raw {
-                text: text.clone(),
-                template: None,
-            },
-            scenario::Action::Template { template, .. } => Action::Raw {
-                text: sent(),
-                template: Some(template.stamped(now_ms)),
-            },
-            scenario::Action::Authenticate { auth, .. } => Action::Authenticate(auth.clone()),
-            scenario::Action::AuthVerify { spec, .. } => Action::AuthVerify(spec.clone()),
-            scenario::Action::Channel {
-                wallet,
-                status,
-                amount,
-            } => Action::Channel {
-                wallet: wallet.clone(),
-                status: *status,
-                amount: amount.clone(),
-            },
+        texts.iter().any(|t| t.contains("${result:"))
+    }
+
+    /// The session definition a create step sends, if any.
+    pub fn session_definition(&self) -> Option<&str> {
+        match self {
+            Action::Request {
+                session_definition, ..
+            }
+            | Action::Frame {
+                session_definition, ..
+            } => session_definition.as_deref(),
+            _ => None,
         }
     }
 }

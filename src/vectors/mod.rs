@@ -8,8 +8,10 @@ pub mod coverage;
 pub mod fill;
 pub mod format;
 pub mod instance;
+pub mod migrate;
 pub mod recorder;
 pub mod replay;
+pub mod template;
 
 pub use fill::{fill, Case};
 pub use format::Vector;
@@ -56,17 +58,21 @@ pub fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Reads one vector file.
 pub fn load(path: &Path) -> Result<Vector, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let vector: Vector =
+    let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    if vector.format != format::FORMAT {
+    if value["format"] != format::FORMAT {
+        let hint = match value["format"] == format::FORMAT_V1 {
+            true => " (`nitrocert vectors migrate` converts it)",
+            false => "",
+        };
         return Err(format!(
-            "{}: format {:?}, this nitrocert reads {:?}",
+            "{}: format {}, this nitrocert reads {:?}{hint}",
             path.display(),
-            vector.format,
+            value["format"],
             format::FORMAT
         ));
     }
-    Ok(vector)
+    serde_json::from_value(value).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// One difference between the catalogue and the files on disk.

@@ -3,12 +3,12 @@
 //! expects back. A case is recorded once per profile and the two recordings are merged.
 
 use super::format::{
-    Action as FileAction, AllowanceSpec, Auth, Balance, Connection, Expect, ExpectOrSame, Identity,
-    RawTemplate, SigSpec, Step,
+    AllowanceSpec, Auth, Balance, Connection, Expect, ExpectOrSame, Identity, SigSpec, Step,
 };
+use super::template::{Capture, Names};
 use crate::crypto::SecretKey;
 use crate::model::{amount::parse_decimal, ChannelStatus, Model, Outcome, Profile};
-use crate::scenario::{Action, Books, Reply, Role, Shadow, VerifySpec};
+use crate::scenario::{Action, Books, RawTemplate, Reply, Role, Shadow, VerifySpec};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -32,7 +32,13 @@ pub struct Recorder {
     balances: Vec<Balance>,
     connections: Vec<Connection>,
     pub(crate) steps: Vec<Step>,
+    /// Step index → the session id its definition determines (`${session:N}`).
+    sessions: Vec<(usize, String)>,
+    /// Broker-chosen values of the replies so far (`${result:N.member}`).
+    results: Vec<Capture>,
     last: Option<Outcome>,
+    /// The model's expectation of the step recorded last, as planned (no placeholders).
+    last_expected: Option<Expect>,
 }
 
 impl Recorder {
@@ -44,7 +50,10 @@ impl Recorder {
             balances: Vec::new(),
             connections: Vec::new(),
             steps: Vec::new(),
+            sessions: Vec::new(),
+            results: Vec::new(),
             last: None,
+            last_expected: None,
         }
     }
 
@@ -57,6 +66,7 @@ impl Recorder {
         if let Ok(address) = self.shadow.address(name) {
             return address.to_string();
         }
+        super::template::check_name(name).unwrap_or_else(|e| panic!("{e}"));
         let key = identity_key(name);
         let private_key = key.to_hex();
         let address = self.shadow.declare(name, role, key);
@@ -260,22 +270,46 @@ impl Recorder {
         self.shadow.set_now(self.shadow.now_ms() + ms);
     }
 
-    /// Plans `action` on the shadow and records it; the clock then ticks.
+    /// Plans `action` on the shadow and records it as a template; the clock then ticks.
     fn step(&mut self, action: Action) {
         let at = self.shadow.now_ms();
+        let index = self.steps.len();
         let planned = self
             .shadow
             .plan(&action)
-            .unwrap_or_else(|e| panic!("step {}: {e}", self.steps.len()));
+            .unwrap_or_else(|e| panic!("step {index}: {e}"));
         // Filling a vector must never reach an unmodelled path (the catalogue would be wrong).
         if let Reply::Unmodelled(what) = &planned.expect.reply {
             panic!("a vector step reached an unmodelled path: {what}");
         }
-        let expect = ExpectOrSame::Expect(Box::new(Expect::from(&planned.expect)));
+        let definition = super::instance::sent_definition(&planned.outgoing);
+        if let Some(bytes) = &definition {
+            let id = super::template::session_id_of(bytes);
+            if !self.sessions.iter().any(|(_, known)| *known == id) {
+                self.sessions.push((index, id));
+            }
+        }
+        let names = self.names(at);
+        for id in planned.expect.books.session_ids() {
+            assert!(
+                self.sessions.iter().any(|(_, known)| *known == id),
+                "step {index}: session {id} appeared, but no step sent its definition ({:?})",
+                planned.outgoing
+            );
+        }
+        let recorded = super::instance::record(&action, &planned.outgoing, definition, &names);
+        let concrete = Expect::from(&planned.expect);
+        let mut expect_names = names.clone();
+        expect_names.recovered = super::instance::recovered_from(&planned.outgoing);
+        let expect = expect_names.abstracted_expect(&concrete);
+        let expect = ExpectOrSame::Expect(Box::new(expect));
+        self.results
+            .extend(Capture::of_reply(index, &planned.expect.reply));
+        self.last_expected = Some(concrete);
         self.steps.push(Step {
             at_ms: at - START_MS,
             conn: action.conn().to_string(),
-            action: FileAction::recorded(&action, &planned.outgoing, at),
+            action: recorded,
             expect: BTreeMap::from([(self.profile.name().to_string(), expect)]),
         });
         if planned.outcome.is_some() {
@@ -284,12 +318,26 @@ impl Recorder {
         self.shadow.set_now(at + STEP_MS);
     }
 
-    /// What this profile expects of the step recorded last (for checks inside scripts).
-    pub fn last_expected(&self) -> Option<&Expect> {
-        match self.steps.last()?.expect.get(self.profile.name())? {
-            ExpectOrSame::Expect(e) => Some(e),
-            ExpectOrSame::Same { .. } => None,
+    /// What this case's placeholders stand for at the broker clock `now_ms`.
+    fn names(&self, now_ms: u64) -> Names {
+        Names {
+            identities: self
+                .identities
+                .iter()
+                .map(|i| (i.name.clone(), i.address.clone()))
+                .collect(),
+            sessions: self.sessions.clone(),
+            results: self.results.clone(),
+            recovered: Vec::new(),
+            expiries: self.shadow.expiries().to_vec(),
+            now_ms,
         }
+    }
+
+    /// What this profile expects of the step recorded last, as the model planned it (for
+    /// checks inside scripts).
+    pub fn last_expected(&self) -> Option<&Expect> {
+        self.last_expected.as_ref()
     }
 
     /// Observable state: unified balances of every identity, and every session.

@@ -57,7 +57,7 @@ fn a_seeded_bug_is_found_shrunk_and_replayable() {
     assert_eq!(first, second);
     assert_eq!(written, std::fs::read_to_string(&path).unwrap());
     let vector: serde_json::Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(vector["format"], "nitrocert-vector/1");
+    assert_eq!(vector["format"], "nitrocert-vector/2");
     assert_eq!(vector["id"], format!("regressions/{fault}-1"));
     assert!(vector["steps"].as_array().unwrap().len() <= 4, "{written}");
     let out = dir.join("report");

@@ -1,6 +1,7 @@
 //! Every vector file replayed through the model from the file alone, under every profile it
-//! was filled for (vector accounting: a file that is not replayed, or one citing an unknown
-//! rule id, fails).
+//! was filled for, with its own identities and clock and again with fresh ones, as a live run
+//! has them (vector accounting: a file that is not replayed, or one citing an unknown rule id,
+//! fails).
 
 use crate::util::repo_path;
 use nitrocert::model::Profile;
@@ -32,6 +33,13 @@ fn every_vector_file_replays_through_the_model() {
             };
             for p in vectors::replay::replay(&vector, profile) {
                 problems.push(format!("{}: {p}", vector.id));
+            }
+            // Nothing in the file may still depend on who filled it or when.
+            for p in vectors::replay::replay_renamed(&vector, profile, 7) {
+                problems.push(format!(
+                    "{} (fresh identities, later clock): {p}",
+                    vector.id
+                ));
             }
         }
         replayed += 1;
@@ -87,6 +95,48 @@ fn every_vector_file_follows_the_json_schema() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The schema must reject what the format forbids, or it proves nothing.
-    let broken = serde_json::json!({"format": "nitrocert-vector/1", "id": "x/y"});
+    let broken = serde_json::json!({"format": "nitrocert-vector/2", "id": "x/y"});
     assert!(!validator.is_valid(&broken));
+}
+
+/// `vectors migrate` rewrites a v1 file (a shrunk fuzz finding) in place as v2, which loads,
+/// replays through the model, and certifies against the embedded broker with and without the
+/// bug it was shrunk from; a second run has nothing left to migrate.
+#[test]
+fn vectors_migrate_rewrites_a_v1_file_that_then_certifies() {
+    use crate::util::run;
+    let dir = std::env::temp_dir().join(format!("nitrocert-migrate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("close-skips-credit-1.json");
+    std::fs::copy(repo_path("tests/data/v1/close-skips-credit-1.json"), &file).unwrap();
+    assert!(vectors::load(&file)
+        .unwrap_err()
+        .contains("vectors migrate"));
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = run(&["vectors", "--dir", d, "migrate"], "");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("1 of 1 files migrated"), "{out}");
+    let vector = vectors::load(&file).unwrap();
+    for profile in Profile::ALL {
+        assert_eq!(
+            vectors::replay::replay(&vector, profile),
+            Vec::<String>::new()
+        );
+    }
+    let certify = |fault: &[&str]| {
+        // Outside `dir`: the report's JSON files are not vectors to migrate.
+        let out = dir.with_extension("report");
+        let f = file.to_str().unwrap();
+        let mut args = vec!["certify", "--vectors", f, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(fault);
+        run(&args, "").0
+    };
+    assert_eq!(certify(&[]), 0);
+    assert_eq!(certify(&["--fault", "close-skips-credit"]), 1);
+    let (code, out, _) = run(&["vectors", "--dir", d, "migrate"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("0 of 1 files migrated"), "{out}");
+    let _ = std::fs::remove_dir_all(dir.with_extension("report"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 //! placeholders.
 
 use super::{filler, play};
-use crate::vectors::format::Action;
+use crate::vectors::instance::filled_text;
 use crate::vectors::{fill, Vector};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -29,12 +29,8 @@ fn panic_text(f: impl FnOnce()) -> String {
         .unwrap_or_default()
 }
 
-fn wire(vector: &Vector, step: usize) -> &str {
-    match &vector.steps[step].action {
-        Action::Request { wire, .. } => wire,
-        Action::Raw { text, .. } => text,
-        other => panic!("no frame at step {step}: {other:?}"),
-    }
+fn wire(vector: &Vector, step: usize) -> String {
+    filled_text(vector, step).unwrap_or_else(|| panic!("no frame at step {step}"))
 }
 
 #[test]
@@ -111,16 +107,12 @@ steps = [{ call = "get_app_definition", params = {
   app_session_id = "{sid:upper}", who = "{B:lower}", p = "{p}", json = '{"x":{}}' } }]
 "#,
     );
-    let sid = &v[0].steps[0].expect["clearnode-0.5.2"];
-    let sid = match sid {
-        crate::vectors::format::ExpectOrSame::Expect(e) => {
-            e.state.sessions[0].app_session_id.clone()
-        }
-        other => panic!("{other:?}"),
-    };
+    // The session the setup's create opened (its id, as the file's placeholders fill it).
+    let created: serde_json::Value = serde_json::from_str(&wire(&v[0], 0)).unwrap();
+    let sid = crate::vectors::build::session_id(&created[2]["definition"]);
     let b = &v[0].setup.identities[2];
     assert_eq!(b.name, "B");
-    let sent = wire(&v[0], 1);
+    let sent = &wire(&v[0], 1);
     assert!(
         sent.contains(&format!("0x{}", sid[2..].to_uppercase())),
         "{sent}"

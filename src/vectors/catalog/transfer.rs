@@ -1,7 +1,7 @@
 //! `transfer` cases that compute what they send: the rest are rows of
 //! `vectors/fillers/transfer.toml`.
 
-use super::common::{frame, over_other, pair, want_err, want_ok};
+use super::common::{frame, last_result, over_other, pair, want_err, want_ok};
 use crate::vectors::Case;
 use serde_json::json;
 
@@ -26,7 +26,8 @@ fn signature_over_other_bytes() -> Case {
         })
 }
 
-/// B's tag is the one the model gave B at its handshake.
+/// B reads its tag (the broker chose it at B's handshake, API-11), and A transfers to it: the
+/// vector carries the tag as `${result:0.tag}`, so a replay sends the tag its broker chose.
 fn by_user_tag() -> Case {
     let what =
         "A transfer by destination_user_tag (lower-case, upper-cased before lookup) reaches \
@@ -34,8 +35,13 @@ fn by_user_tag() -> Case {
     Case::new("transfer/by-user-tag", what)
         .rules(&["API-12", "API-11"])
         .script(|r| {
-            let (_, b) = pair(r);
-            let tag = r.model().user_tag(&b).expect("B has a tag").to_lowercase();
+            pair(r);
+            r.request("B", "get_user_tag", json!({}), &[]);
+            want_ok(r);
+            let tag = last_result(r)["tag"]
+                .as_str()
+                .expect("B has a tag")
+                .to_lowercase();
             let allocations = json!([{"asset": "usdc", "amount": "3"}]);
             let params = json!({"destination_user_tag": tag, "allocations": allocations});
             r.request("A", "transfer", params, &["A"]);
