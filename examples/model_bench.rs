@@ -1,4 +1,5 @@
-//! Model steps per second, no signature work: `cargo run --release --example model_bench [cycles]`.
+//! Model steps per second, no signature work:
+//! `cargo run --release --example model_bench [cycles] [full|verdict]` (both details by default).
 //!
 //! Requests are built up front so only `Model::step` is timed. One cycle is ten steps: create,
 //! three submits (operate, deposit, withdraw), one rejected submit, two transfers, a balance
@@ -69,6 +70,11 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_000);
+    let only: Option<Detail> = match std::env::args().nth(2).as_deref() {
+        Some("full") => Some(Detail::Full),
+        Some("verdict") => Some(Detail::Verdict),
+        _ => None,
+    };
     let calls: Vec<(u64, &str, Value)> = (1..=cycles).flat_map(cycle).collect();
     let both = [Some(A.to_string()), Some(B.to_string())];
     let only_a = [Some(A.to_string())];
@@ -76,6 +82,7 @@ fn main() {
     for (profile, detail) in Profile::ALL
         .into_iter()
         .flat_map(|p| [(p, Detail::Full), (p, Detail::Verdict)])
+        .filter(|(_, d)| only.is_none_or(|o| o == *d))
     {
         let mut m = Model::new(profile, Config::default());
         m.set_detail(detail);

@@ -8,10 +8,10 @@ use super::outcome::{
     Call, ConnId, ErrorSet, JwtClaims, Notification, Outcome, Recipient, JWT_PLACEHOLDER,
 };
 use super::params::{self, key_is, ParseError};
+use super::FastMap;
 use super::{fail, Model, Stop};
 use crate::crypto::eip712::{Allowance, Policy};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 const CHALLENGE_TTL_MS: u64 = 5 * 60_000;
 /// Expired and used challenges leave only at a 10-minute sweep whose phase is unknown; the model
@@ -35,11 +35,11 @@ struct Challenge {
 /// Authentication state; none of it is in the DB, so none of it rolls back.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthState {
-    conns: HashMap<ConnId, String>,
-    challenges: HashMap<String, Challenge>,
-    last_active_ms: HashMap<String, u64>,
-    tags: HashMap<String, String>,
-    tag_owner: HashMap<String, String>,
+    conns: FastMap<ConnId, String>,
+    challenges: FastMap<String, Challenge>,
+    last_active_ms: FastMap<String, u64>,
+    tags: FastMap<String, String>,
+    tag_owner: FastMap<String, String>,
     challenge_seq: u64,
 }
 

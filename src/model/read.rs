@@ -21,6 +21,9 @@ impl Model {
             }
         })
         .map_err(|e| parse_stop(e, PARSE_FAILED))?;
+        if !self.full() {
+            return Ok(Value::Null);
+        }
         let account = if account.is_empty() {
             caller
         } else {
@@ -88,6 +91,9 @@ impl Model {
             ["ASC"] | ["ASC", "NULLS", "FIRST" | "LAST"] => true,
             _ => return Err(fail("failed to get application sessions")),
         };
+        if !self.full() {
+            return Ok(Value::Null);
+        }
         let mut list: Vec<&AppSession> = self
             .sessions
             .values()
