@@ -1,7 +1,7 @@
 //! Response frames as Clearnode writes them: Go's compact JSON (struct fields in declaration
 //! order, `<`, `>`, `&`, U+2028/9 escaped, AS-GEN-2), signed over exactly those bytes (RSIG-1).
 
-use crate::crypto::{keccak256, to_hex, SecretKey};
+use crate::crypto::{keccak256, to_hex, Seal, SecretKey};
 use crate::model::gojson::write_string;
 use serde_json::Value;
 
@@ -39,6 +39,18 @@ pub fn encode_value(value: &Value, out: &mut String) {
 
 /// `{"res":[id,"method",params,ts],"sig":["0x…"]}` signed by the broker key.
 pub fn response_frame(key: &SecretKey, id: u64, method: &str, params: &Value, ts: u64) -> String {
+    sealed_frame(&Seal::Secp256k1, key, id, method, params, ts)
+}
+
+/// [`response_frame`] signed through `seal`.
+pub(crate) fn sealed_frame(
+    seal: &Seal,
+    key: &SecretKey,
+    id: u64,
+    method: &str,
+    params: &Value,
+    ts: u64,
+) -> String {
     let mut res = String::with_capacity(128);
     res.push('[');
     res.push_str(&id.to_string());
@@ -49,6 +61,6 @@ pub fn response_frame(key: &SecretKey, id: u64, method: &str, params: &Value, ts
     res.push(',');
     res.push_str(&ts.to_string());
     res.push(']');
-    let sig = to_hex(key.sign_digest(&keccak256(res.as_bytes())));
+    let sig = to_hex(seal.sign(key, &keccak256(res.as_bytes())));
     format!("{{\"res\":{res},\"sig\":[\"{sig}\"]}}")
 }

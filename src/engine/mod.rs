@@ -10,7 +10,7 @@ mod jwt;
 pub use encode::{encode_value, response_frame};
 pub use fault::Fault;
 
-use crate::crypto::{keccak256, SecretKey, Signature};
+use crate::crypto::{keccak256, Seal, SecretKey};
 use crate::model::{AuthInputs, Call, ConnId, Expected, Model, Notification, Outcome, Recipient};
 use crate::wire::inbound::{decode, Inbound};
 use serde_json::{json, Value};
@@ -50,6 +50,8 @@ pub struct Engine {
     challenge_seed: u64,
     challenges_issued: u64,
     fault: Option<Fault>,
+    /// How frames are signed and request signatures checked (real secp256k1 by default).
+    seal: Seal,
 }
 
 impl Engine {
@@ -67,7 +69,19 @@ impl Engine {
             challenge_seed,
             challenges_issued: 0,
             fault: None,
+            seal: Seal::Secp256k1,
         }
+    }
+
+    /// Signs and checks signatures through `seal` (see [`Seal`]; fuzz targets use its cache or
+    /// its stand-in).
+    pub fn with_seal(mut self, seal: Seal) -> Self {
+        self.seal = seal;
+        self
+    }
+
+    pub fn seal(&self) -> &Seal {
+        &self.seal
     }
 
     /// Makes this broker carry a seeded bug (for proving the harness catches it).
@@ -102,7 +116,7 @@ impl Engine {
     }
 
     fn frame(&self, id: u64, method: &str, params: &Value, now_ms: u64) -> String {
-        response_frame(&self.broker_key, id, method, params, now_ms)
+        encode::sealed_frame(&self.seal, &self.broker_key, id, method, params, now_ms)
     }
 
     fn error_frame(&self, id: u64, text: &str, now_ms: u64) -> String {
@@ -140,26 +154,23 @@ impl Engine {
             }
             Inbound::Request(request) => request,
         };
+        let challenge = self.next_challenge();
         let digest = keccak256(request.raw.as_bytes());
         let signatures: Vec<Option<String>> = request
             .sig
             .iter()
-            .map(|s| {
-                Signature::from_slice(s)
-                    .and_then(|s| s.recover(&digest))
-                    .ok()
-            })
+            .map(|s| self.seal.recover(&digest, s))
             .collect();
-        let first_sig = request.sig.first().cloned();
+        let first_sig = request.sig.first();
+        let seal = &self.seal;
         let policy_signer = move |policy: &crate::crypto::eip712::Policy| -> Option<String> {
-            let sig = Signature::from_slice(first_sig.as_ref()?).ok()?;
-            sig.recover(&policy.digest().ok()?).ok()
+            seal.recover(&policy.digest().ok()?, first_sig?)
         };
-        let broker_key = self.broker_key.clone();
-        let jwt_signer = move |claims: &crate::model::JwtClaims| jwt::sign(&broker_key, claims);
-        let verify_key = self.broker_address();
-        let jwt_verifier = move |token: &str| jwt::verify(&verify_key, token);
-        let challenge = self.next_challenge();
+        let broker_key = &self.broker_key;
+        let jwt_signer =
+            move |claims: &crate::model::JwtClaims| jwt::sign(seal, broker_key, claims);
+        let verify_key = broker_key.address_str();
+        let jwt_verifier = move |token: &str| jwt::verify(seal, verify_key, token);
         let call = Call {
             conn,
             method: &request.method,
