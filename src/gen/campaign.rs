@@ -42,6 +42,8 @@ pub struct CampaignConfig {
     /// Cases run at once (sequences, or shrinking candidates). Results are taken in order, so
     /// the outcome does not depend on it; 2 keeps both cores of a small machine busy.
     pub jobs: usize,
+    /// The slice of the seed's sequences to run (all by default; `--shard I/N`).
+    pub shard: super::Shard,
 }
 
 /// The first finding of a campaign, shrunk.
@@ -195,10 +197,11 @@ pub fn run(
         }
         let mut batch = Vec::new();
         while batch.len() < config.jobs.max(1) {
-            let bytes = seeded_bytes(seed, sequence, bytes_for(config.gen.max_steps));
+            let position = config.shard.sequence(sequence);
+            let bytes = seeded_bytes(seed, position, bytes_for(config.gen.max_steps));
             let script = generate(&mut Unstructured::new(&bytes), config.profile, &config.gen);
             if !script.ops.is_empty() {
-                batch.push((sequence, script));
+                batch.push((position, script));
             }
             sequence += 1;
         }
@@ -219,7 +222,7 @@ pub fn run(
             }
             let before = steps;
             steps += ran.vector.steps.len() as u64;
-            progress(index + 1, steps);
+            progress(config.shard.local(index) + 1, steps);
             let Some((kind, op)) = ran.failing else {
                 continue;
             };
@@ -233,7 +236,10 @@ pub fn run(
             weak.get_or_insert(failing);
         }
     }
-    let sequences = strong.as_ref().map(|f| f.0 + 1).unwrap_or(sequence);
+    let sequences = strong
+        .as_ref()
+        .map(|f| config.shard.local(f.0) + 1)
+        .unwrap_or(sequence);
     let catch = match strong.or(weak) {
         Some(failing) => Some(Catch {
             steps_to_catch: first_catch.expect("a catch was counted"),

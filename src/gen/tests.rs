@@ -205,3 +205,32 @@ fn shares_and_splits_match_the_decimal_division() {
         }
     }
 }
+
+/// Shards of a count are disjoint and together are the unsharded stream, position by position;
+/// a shard's sequences are the stream's sequences at those positions.
+#[test]
+fn shards_are_disjoint_and_cover_the_stream() {
+    use std::collections::BTreeSet;
+    for count in 1..=5u64 {
+        let mut seen = BTreeSet::new();
+        for index in 0..count {
+            let shard: Shard = format!("{index}/{count}").parse().unwrap();
+            for local in 0..40 {
+                let position = shard.sequence(local);
+                assert!(seen.insert(position), "{shard}: {position} twice");
+                assert_eq!(shard.local(position), local);
+            }
+        }
+        assert_eq!(seen, (0..40 * count).collect(), "shards of {count}");
+    }
+    let shard: Shard = "2/3".parse().unwrap();
+    assert_eq!(
+        seeded_bytes(9, shard.sequence(4), 64),
+        seeded_bytes(9, 14, 64),
+        "shard 2/3's fifth sequence is the stream's fifteenth"
+    );
+    for bad in ["3/3", "1/0", "1", "a/2", "-1/2", ""] {
+        assert!(bad.parse::<Shard>().is_err(), "{bad:?}");
+    }
+    assert_eq!(Shard::default(), "0/1".parse().unwrap());
+}
