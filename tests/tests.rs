@@ -13,12 +13,24 @@ mod faults;
 mod fuzz;
 #[path = "suite/fuzz_corpus.rs"]
 mod fuzz_corpus;
+#[path = "suite/hostile.rs"]
+mod hostile;
 #[path = "suite/kat.rs"]
 mod kat;
+#[path = "suite/layering.rs"]
+mod layering;
+#[path = "suite/matrix.rs"]
+mod matrix;
+#[path = "suite/probes.rs"]
+mod probes;
+#[path = "suite/race.rs"]
+mod race;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/report_run.rs"]
 mod report_run;
+#[path = "suite/rules.rs"]
+mod rules;
 #[path = "suite/util.rs"]
 mod util;
 #[path = "suite/vectors.rs"]

@@ -28,15 +28,23 @@ re-signed with fresh timestamps, and compares every reply, every notification an
 Without --endpoint it starts the embedded reference broker in-process and certifies it. With \
 --endpoint it certifies that broker; tell it how to fund test wallets (--fund-cmd or \
 --funder-key) and, for channel cases, how to give a wallet a channel (--channel-cmd).\n\n\
-Writes report.json, junit.xml, report.md and report.html into --out. Exit code 0: conformant; \
-1: findings (FAIL, ERROR or XPASS); 2: the harness could not run.",
+Writes report.json, junit.xml, report.md and report.html into --out (default: \
+reports/<name>/<profile>/ for a full run; a run of chosen --vectors is a subset run and \
+defaults to reports/<name>/<profile>-subset/, so it never replaces a full run's report).\n\n\
+--known lists known divergences pinned to their findings (`nitrocert report known` writes \
+the entries from a report.json). In a full run every listed id must be a loaded vector; in a \
+subset run the entries of vectors not loaded are left out.\n\n\
+Exit code 0: conformant; 1: findings (FAIL, ERROR or XPASS, or a stale --known list); 2: the \
+harness could not run (bad arguments, a malformed --known file).",
     after_help = "Examples:\n  \
 nitrocert certify                                   # the embedded broker, clearnode-0.5.2 profile\n  \
 nitrocert certify --profile spec\n  \
 nitrocert certify --endpoint ws://127.0.0.1:8000/ws \\\n    \
 --fund-cmd 'adapters/clearnode/fund.sh {wallet} {asset} {amount}' \\\n    \
 --channel-cmd 'adapters/clearnode/channel.sh {wallet} {status} {amount}' \\\n    \
---known reports/clearnode-v0.5.2/known-divergences.json --name clearnode-v0.5.2"
+--known reports/clearnode-v0.5.2/known-divergences.json --name clearnode-v0.5.2\n  \
+nitrocert certify --endpoint ws://127.0.0.1:8000/ws --control ws://127.0.0.1:8000/control \\\n    \
+--out /tmp/serve-report        # `nitrocert serve --control`: every vector, clock and channels included"
 )]
 pub struct CertifyArgs {
     /// The broker's WebSocket URL; default: the embedded reference broker, in-process.
@@ -45,10 +53,11 @@ pub struct CertifyArgs {
     /// What the broker is held to: `clearnode-0.5.2` (bug-compatible) or `spec`.
     #[arg(long, default_value = "clearnode-0.5.2", value_parser = ["clearnode-0.5.2", "spec"])]
     pub profile: String,
-    /// Vector files or folders (default: vectors/).
+    /// Vector files or folders (default: vectors/, a full run; given, a subset run).
     #[arg(long = "vectors", value_name = "PATH")]
     pub vectors: Vec<PathBuf>,
-    /// Report folder (default: reports/<name>/<profile>/).
+    /// Report folder (default: reports/<name>/<profile>/, or reports/<name>/<profile>-subset/
+    /// for a subset run).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Name of the target in reports (default: `embedded`, or the endpoint's host:port).
@@ -66,7 +75,8 @@ pub struct CertifyArgs {
     /// Channel command, with {wallet} {status} {amount} placeholders.
     #[arg(long, value_name = "COMMAND")]
     pub channel_cmd: Option<String>,
-    /// Known-divergence file (JSON: {"cases": {"<case id>": {"class": "FAIL", "reason": "Q-1 …"}}}).
+    /// Known-divergence file (JSON: {"cases": {"<case id>": {"quirks": ["Q-1"], "reason": "…",
+    /// "class": "FAIL", "findings": [{"step", "action", "class", "what", "hash"}, …]}}}).
     #[arg(long, value_name = "FILE")]
     pub known: Option<PathBuf>,
     /// Longest wait for one reply, in milliseconds.
@@ -79,9 +89,22 @@ pub struct CertifyArgs {
     /// `auth_request`s between two runs of --restart-cmd (Clearnode holds at most 1000).
     #[arg(long, default_value_t = 800)]
     pub challenge_budget: usize,
+    /// The broker's test-control interface (`nitrocert serve --control`, a loopback ws:// URL):
+    /// funds wallets, gives channels and moves the broker's clock, so every vector runs.
+    #[arg(long, value_name = "URL", requires = "endpoint",
+          conflicts_with_all = ["fund_cmd", "funder_key", "channel_cmd", "restart_cmd"])]
+    pub control: Option<String>,
     /// Give the embedded broker a seeded bug (harness self-test; `nitrocert serve --fault list`).
     #[arg(long, value_name = "NAME", conflicts_with = "endpoint")]
     pub fault: Option<String>,
+    /// Stop at the first case with a finding (FAIL, ERROR, XPASS); the rest are reported as
+    /// SKIP. Same as --max-findings 1.
+    #[arg(long, conflicts_with = "max_findings")]
+    pub fail_fast: bool,
+    /// Stop once this many cases ended with a finding (a broker that drops replies costs
+    /// --timeout-ms per case).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_findings: Option<u64>,
 }
 
 /// Loads vector files from files and folders, sorted by id.
@@ -171,12 +194,85 @@ async fn preflight(url: &str, limits: &Limits) -> Result<Option<String>, CliErro
     Ok(address)
 }
 
+/// The target behind `--endpoint` and `--control`: every hook through the control interface.
+/// A broker that runs another profile than the one asked for is a usage error (exit 2), not a
+/// run full of findings.
+async fn controlled_target(
+    url: &str,
+    control_url: &str,
+    args: &CertifyArgs,
+    profile: Profile,
+    limits: &Limits,
+) -> Result<Target, CliError> {
+    let (control, info) = crate::broker::RemoteControl::connect(control_url)
+        .await
+        .map_err(CliError::Input)?;
+    if info.profile != profile.name() {
+        return Err(CliError::Input(format!(
+            "the broker at {control_url} runs profile {}, not {profile} (--profile)",
+            info.profile
+        )));
+    }
+    Ok(Target::remote_controlled(
+        url,
+        args.name.clone(),
+        control,
+        limits.clone(),
+        info.broker_address,
+    ))
+}
+
+/// The known-divergence list for this run: `Ok(None)` when a full run meets a stale list
+/// (ids that are no loaded vector), which fails the run before it starts.
+fn known_for_run(
+    args: &CertifyArgs,
+    vectors: &[Vector],
+) -> Result<Option<KnownDivergences>, CliError> {
+    let Some(path) = &args.known else {
+        return Ok(Some(KnownDivergences::default()));
+    };
+    let list = KnownDivergences::load(path).map_err(|e| CliError::Input(e.to_string()))?;
+    let full = args.vectors.is_empty();
+    match list.for_run(vectors.iter().map(|v| v.id.as_str()), full) {
+        Ok((kept, 0)) => Ok(Some(kept)),
+        Ok((kept, dropped)) => {
+            eprintln!(
+                "nitrocert: note: subset run: {dropped} entries of {} are for vectors not loaded and are not checked",
+                path.display()
+            );
+            Ok(Some(kept))
+        }
+        Err(stale) => {
+            eprintln!(
+                "nitrocert: {} is stale: {} listed ids are no vector of this run: {}",
+                path.display(),
+                stale.len(),
+                stale.join(", ")
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Where the reports go: --out, else the target's folder; a subset run gets its own folder so
+/// it never replaces the published report of a full run.
+fn out_dir(args: &CertifyArgs, target: &str, profile: Profile) -> PathBuf {
+    if let Some(out) = &args.out {
+        return out.clone();
+    }
+    let folder = if args.vectors.is_empty() {
+        profile.name().to_string()
+    } else {
+        format!("{}-subset", profile.name())
+    };
+    PathBuf::from("reports").join(target).join(folder)
+}
+
 pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let vectors = load_vectors(&args.vectors)?;
-    let known = match &args.known {
-        Some(path) => KnownDivergences::load(path).map_err(CliError::Input)?,
-        None => KnownDivergences::default(),
+    let Some(known) = known_for_run(args, &vectors)? else {
+        return Ok(EXIT_FINDINGS);
     };
     let limits = Limits {
         reply_timeout_ms: args.timeout_ms,
@@ -207,6 +303,10 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
                     Target::embedded(&handle, args.name.clone().unwrap_or(default_name), limits.clone());
                 (target, Some(handle))
             }
+            Some(url) if args.control.is_some() => {
+                let control = args.control.as_deref().expect("matched");
+                (controlled_target(url, control, args, profile, &limits).await?, None)
+            }
             Some(url) => {
                 let funding = match (&args.fund_cmd, &args.funder_key) {
                     (Some(_), Some(_)) => {
@@ -236,10 +336,7 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             broker_address: broker_address.clone().or(target.broker_address),
             ..target
         };
-        let out_dir = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("reports").join(&target.name).join(profile.name()));
+        let out_dir = out_dir(args, &target.name, profile);
         let config = RunConfig {
             target,
             profile,
@@ -256,7 +353,19 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             bar
         });
         let mut progress = Bar { bar, noted: 0 };
-        let report = runner::run(&config, &vectors, &mut progress).await;
+        let budget = match (args.fail_fast, args.max_findings) {
+            (true, _) => Some(1),
+            (false, n) => n.map(|n| n as usize),
+        };
+        let (report, not_run) = match budget {
+            Some(max) => {
+                let mut budget = runner::budget::FindingsBudget::new(&mut progress, max);
+                let report = runner::run(&config, &vectors, &mut budget).await;
+                let not_run = report.cases.len() - budget.cases_run();
+                (report, not_run)
+            }
+            None => (runner::run(&config, &vectors, &mut progress).await, 0),
+        };
         if let Some(bar) = &progress.bar {
             bar.finish_and_clear();
         }
@@ -274,6 +383,13 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
             config.target.url,
             s.total, s.pass, s.informational, s.non_strict, s.fail, s.error, s.skip, s.xfail, s.xpass
         )?;
+        if not_run > 0 {
+            writeln!(
+                out,
+                "stopped early: {not_run} of {} cases not run (--fail-fast / --max-findings)",
+                report.cases.len()
+            )?;
+        }
         writeln!(out, "report: {}", out_dir.join("report.md").display())?;
         Ok(if runner::exit_code(&report) == 0 { EXIT_OK } else { EXIT_FINDINGS })
     })

@@ -3,10 +3,10 @@
 //! `--all-faults`, the harness self-test: the kill rate over the embedded broker's seeded bugs.
 
 use super::{CliError, EXIT_FINDINGS, EXIT_OK};
+use crate::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::client::{Connection, Limits};
 use crate::crypto::SecretKey;
 use crate::engine::Fault;
-use crate::gen::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::gen::{GenConfig, Shard};
 use crate::model::Profile;
 use crate::runner::{funder::Funder, Funding, Target};
@@ -75,6 +75,11 @@ pub struct FuzzArgs {
     /// Fund test wallets by `transfer` from this funded wallet (private key hex).
     #[arg(long, value_name = "HEX")]
     pub funder_key: Option<String>,
+    /// The broker's test-control interface (`nitrocert serve --control`, a loopback ws:// URL):
+    /// funds wallets and moves the broker's clock instead of --fund-cmd.
+    #[arg(long, value_name = "URL", requires = "endpoint",
+          conflicts_with_all = ["fund_cmd", "funder_key"])]
+    pub control: Option<String>,
     /// Folder for the shrunk regression vector.
     #[arg(long, default_value = "vectors/regressions", value_name = "DIR")]
     pub regressions: PathBuf,
@@ -123,6 +128,32 @@ fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target
     ))
 }
 
+/// The target behind `--endpoint` and `--control` (a broker of another profile: exit 2).
+async fn controlled_target(
+    args: &FuzzArgs,
+    url: &str,
+    control_url: &str,
+    profile: Profile,
+    limits: &Limits,
+) -> Result<Target, CliError> {
+    let (control, info) = crate::broker::RemoteControl::connect(control_url)
+        .await
+        .map_err(CliError::Input)?;
+    if info.profile != profile.name() {
+        return Err(CliError::Input(format!(
+            "the broker at {control_url} runs profile {}, not {profile} (--profile)",
+            info.profile
+        )));
+    }
+    Ok(Target::remote_controlled(
+        url,
+        args.name.clone(),
+        control,
+        limits.clone(),
+        info.broker_address,
+    ))
+}
+
 fn print_catch(
     out: &mut dyn Write,
     report: &CampaignReport,
@@ -168,7 +199,12 @@ fn print_catch(
             .endpoint
             .as_ref()
             .map(|e| format!(" --endpoint {e}"))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            + &args
+                .control
+                .as_ref()
+                .map(|c| format!(" --control {c}"))
+                .unwrap_or_default();
         writeln!(
             out,
             "replay: nitrocert certify --vectors {}{endpoint}{fault}",
@@ -212,6 +248,58 @@ fn print_kill(out: &mut dyn Write, kill: &Kill) -> std::io::Result<()> {
             r.sequences
         ),
     }
+}
+
+/// Rounds of `nitrocert race` a race-only fault gets before it counts as missed.
+const RACE_ROUNDS: u64 = 5;
+
+/// The race-only faults: a sequential fuzzer cannot reach them, so they are not in the kill
+/// rate above; `nitrocert race` must catch each (counted apart). Returns how many it caught.
+fn race_kill_rate(
+    out: &mut dyn Write,
+    profile: Profile,
+    seed: u64,
+    limits: &Limits,
+    rt: &tokio::runtime::Handle,
+) -> Result<usize, CliError> {
+    writeln!(
+        out,
+        "race-only faults (not reachable by sequential requests; `nitrocert race`, at most {RACE_ROUNDS} rounds):"
+    )?;
+    let mut caught = 0;
+    for &fault in Fault::RACE {
+        let report = rt.block_on(crate::race::against_fault(
+            fault,
+            profile,
+            seed,
+            RACE_ROUNDS,
+            limits.clone(),
+        ))?;
+        let fail = report
+            .kinds
+            .iter()
+            .find(|k| k.class() == crate::race::RaceClass::Fail);
+        match fail {
+            Some(k) => {
+                caught += 1;
+                writeln!(out, "{:<34} caught", fault.name())?;
+                // Which round and race caught it depends on timing: stderr.
+                eprintln!(
+                    "{}: caught in round {} by {}",
+                    fault.name(),
+                    report.rounds,
+                    k.kind.name()
+                );
+            }
+            None => writeln!(out, "{:<34} MISSED  {} rounds", fault.name(), report.rounds)?,
+        }
+    }
+    writeln!(
+        out,
+        "race kill rate: {caught}/{} race-only faults caught by the race checker",
+        Fault::RACE.len()
+    )?;
+    Ok(caught)
 }
 
 pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
@@ -278,11 +366,14 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         let steps: u64 = kills.iter().map(|k| k.report.steps).sum();
         let secs: f64 = kills.iter().map(|k| k.report.elapsed.as_secs_f64()).sum();
         eprintln!("{steps} steps in {secs:.1} s, shrinking included");
-        return Ok(if caught == kills.len() {
-            EXIT_OK
-        } else {
-            EXIT_FINDINGS
-        });
+        let race_caught = race_kill_rate(out, profile, args.seed, &limits, rt)?;
+        return Ok(
+            if caught == kills.len() && race_caught == Fault::RACE.len() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            },
+        );
     }
     let (target, embedded) = match &args.endpoint {
         None => {
@@ -295,7 +386,12 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             (target, Some(handle))
         }
         Some(url) => {
-            let target = endpoint_target(args, url, &limits)?;
+            let target = match &args.control {
+                Some(control) => {
+                    rt.block_on(controlled_target(args, url, control, profile, &limits))?
+                }
+                None => endpoint_target(args, url, &limits)?,
+            };
             let conn = rt
                 .block_on(Connection::connect(url, limits.clone()))
                 .map_err(|e| CliError::Input(e.to_string()))?;

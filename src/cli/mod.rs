@@ -5,7 +5,9 @@ pub mod certify;
 mod fuzz;
 mod keys;
 mod probe;
+mod race;
 mod report;
+mod rules;
 pub mod serve;
 mod sign;
 mod vectors;
@@ -46,7 +48,9 @@ pub enum Command {
     Fuzz(fuzz::FuzzArgs),
     Keys(keys::KeysArgs),
     Probe(probe::ProbeArgs),
+    Race(race::RaceArgs),
     Report(report::ReportArgs),
+    Rules(rules::RulesArgs),
     Serve(serve::ServeArgs),
     Vectors(vectors::VectorsArgs),
 }
@@ -71,7 +75,9 @@ pub fn main() -> i32 {
         Command::Fuzz(args) => fuzz::fuzz(&args, &mut stdout),
         Command::Keys(args) => keys::keys(&args, &mut stdout),
         Command::Probe(args) => probe::probe(&args, &mut stdout),
+        Command::Race(args) => race::race(&args, &mut stdout),
         Command::Report(args) => report::run(&args, &mut stdout),
+        Command::Rules(args) => rules::run(&args, &mut stdout),
         Command::Serve(args) => serve::serve(&args, &mut stdout),
         Command::Vectors(args) => vectors::run(&args, &mut stdout),
     };

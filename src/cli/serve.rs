@@ -4,8 +4,8 @@ use super::{CliError, EXIT_OK};
 use crate::broker;
 use crate::crypto::identity::{derive, Role};
 use crate::crypto::{checksum, SecretKey};
-use crate::engine::{Asset, Engine};
-use crate::model::{amount::parse_decimal, Config, Model, Profile};
+use crate::engine::Engine;
+use crate::model::{amount::parse_decimal, Profile};
 use clap::Args;
 use std::io::Write;
 
@@ -14,12 +14,20 @@ use std::io::Write;
     about = "Run the embedded reference broker (the model over WebSocket) on loopback",
     long_about = "Serves the reference model as a NitroRPC broker at ws://127.0.0.1:PORT/ws: \
 the real wire format, the auth flow with EIP-712 verification, broker-signed responses and \
-notifications, app sessions in NitroRPC/0.2 and 0.4, transfers and the read methods.\n\n\
+notifications, app sessions in NitroRPC/0.2 and 0.4, transfers, session keys and the read methods \
+(ledger balances, entries and transactions, app sessions, channels, RPC history, session keys, \
+user tag). The channel operations (create/resize/close_channel) need a chain and are refused.\n\n\
 Wallet and SDK authors can point their client at it; --fund credits unified balances at start. \
-It runs until interrupted (Ctrl-C).",
+It runs until interrupted (Ctrl-C).\n\n\
+--control also serves a test-control interface at ws://127.0.0.1:PORT/control (loopback peers \
+only, never a browser): JSON requests that fund a wallet, give it a channel, read or advance the \
+broker's clock, and reset the broker to its start state. `nitrocert certify --control URL` uses \
+it to certify this broker over its socket with every vector (src/broker/control.rs documents \
+the methods).",
     after_help = "Examples:\n  \
 nitrocert serve --port 8000 --fund 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf:usdc:1000\n  \
-nitrocert serve --profile spec --port 0          # a free port, printed on start"
+nitrocert serve --profile spec --port 0          # a free port, printed on start\n  \
+nitrocert serve --port 0 --control               # plus ws://127.0.0.1:PORT/control for a harness"
 )]
 pub struct ServeArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
@@ -43,6 +51,10 @@ pub struct ServeArgs {
     /// Carry a seeded bug, to prove a harness catches it (see `--fault list`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
+    /// Serve the loopback-only test-control interface at /control (fund, channel, clock,
+    /// advance, reset).
+    #[arg(long)]
+    pub control: bool,
 }
 
 /// A funding instruction, validated.
@@ -81,27 +93,14 @@ pub fn build_engine(
     broker_key: SecretKey,
     seed: u64,
 ) -> Engine {
-    let mut model = Model::new(
-        profile,
-        Config {
-            assets: assets.to_vec(),
-            ..Config::default()
-        },
-    );
+    let mut engine = Engine::serving(profile, assets, broker_key, seed);
     for f in funding {
         let amount = parse_decimal(&f.amount).expect("validated by parse_funding");
-        model.fund(&f.wallet, &f.asset, &amount);
+        engine
+            .model
+            .fund_at(&f.wallet, &f.asset, &amount, crate::clock::now_ms());
     }
-    let assets = assets
-        .iter()
-        .map(|symbol| Asset {
-            symbol: symbol.clone(),
-            token: "0x0000000000000000000000000000000000000000".to_string(),
-            chain_id: 0,
-            decimals: 6,
-        })
-        .collect();
-    Engine::new(model, broker_key, assets, seed)
+    engine
 }
 
 pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {
@@ -120,7 +119,7 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let fault = match args.fault.as_deref() {
         None => None,
         Some("list") => {
-            for f in crate::engine::Fault::ALL {
+            for f in crate::engine::Fault::every() {
                 writeln!(out, "{:<22} {}", f.name(), f.describe())?;
             }
             return Ok(EXIT_OK);
@@ -133,7 +132,10 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
-        let handle = broker::spawn(engine, addr)
+        let options = broker::Options {
+            control: args.control,
+        };
+        let handle = broker::spawn_with(engine, addr, options)
             .await
             .map_err(|e| CliError::Input(format!("cannot listen on {addr}: {e}")))?;
         writeln!(
@@ -142,6 +144,9 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<i32, CliError> {
             handle.url()
         )?;
         writeln!(out, "broker address {}", handle.broker_address)?;
+        if args.control {
+            writeln!(out, "test control at {}", handle.control_url())?;
+        }
         out.flush()?;
         let _ = tokio::signal::ctrl_c().await;
         handle.stop().await;

@@ -1,5 +1,5 @@
 //! The EIP-712 `Policy` that a wallet signs in `auth_verify` (AUTH-6), hashed with alloy's
-//! EIP-712 implementation rather than by hand.
+//! EIP-712 implementation rather than by hand. VEC-1, the digest's example, is its known answer.
 
 use super::{CryptoError, SecretKey};
 use alloy_dyn_abi::TypedData;

@@ -22,10 +22,10 @@ impl Role {
     }
 }
 
-/// Key number `index` of `role` under `seed`: keccak256 of a fixed label, the seed and the
-/// index, re-hashed in the (astronomically unlikely) case the digest is not a valid scalar.
-pub fn derive(seed: u64, role: Role, index: u32) -> SecretKey {
-    let mut material = format!("nitrocert/{}/{seed}/{index}", role.label()).into_bytes();
+/// The key of a label: keccak256 of its bytes, re-hashed in the (astronomically unlikely) case
+/// the digest is not a valid scalar. Every deterministic key of nitrocert comes from here.
+pub fn from_label(label: &str) -> SecretKey {
+    let mut material = label.as_bytes().to_vec();
     loop {
         let digest = keccak256(&material);
         if let Ok(key) = SecretKey::from_bytes(&digest) {
@@ -33,6 +33,23 @@ pub fn derive(seed: u64, role: Role, index: u32) -> SecretKey {
         }
         material = digest.to_vec();
     }
+}
+
+/// Key number `index` of `role` under `seed`.
+pub fn derive(seed: u64, role: Role, index: u32) -> SecretKey {
+    from_label(&format!("nitrocert/{}/{seed}/{index}", role.label()))
+}
+
+/// The fixed public test key of a vector identity name: the same name is the same key in every
+/// vector (never fund it on a real network).
+pub fn vector_key(name: &str) -> SecretKey {
+    from_label(&format!("nitrocert/vector-identity/{name}"))
+}
+
+/// A fresh key for identity `name` of case `case` in a certification run with `seed`, so that
+/// runs against a broker that keeps its state do not collide (another seed, other wallets).
+pub fn run_key(seed: u64, case: &str, name: &str) -> SecretKey {
+    from_label(&format!("nitrocert/run/{seed}/{case}/{name}"))
 }
 
 #[cfg(test)]

@@ -87,7 +87,8 @@ impl SecretKey {
         out
     }
 
-    /// Signature over keccak256 of `bytes`, as `0x`-hex (SIG-2: no EIP-191 prefix).
+    /// Signature over keccak256 of `bytes`, as `0x`-hex (SIG-2: no EIP-191 prefix; SDK-2: what
+    /// the SDK's signers produce; VEC-2 is its known answer).
     pub fn sign_bytes_hex(&self, bytes: &[u8]) -> String {
         super::to_hex(self.sign_digest(&keccak256(bytes)))
     }

@@ -21,8 +21,12 @@ impl Signature {
         Self::from_slice(&decode_prefixed_hex(text)?)
     }
 
-    /// The EIP-55 address whose key produced this signature over `digest`.
+    /// The EIP-55 address whose key produced this signature over `digest` (SIG-4: addresses are
+    /// compared as these checksummed strings). RSIG-5: one keccak256 of the exact bytes, not
+    /// the Go client library's re-marshal and double hash.
     pub fn recover(&self, digest: &[u8; 32]) -> Result<String, CryptoError> {
+        // SIG-8: Clearnode rewrites v to 0/1 inside the request's buffer while recovering (seen
+        // only through `get_rpc_history`, which is not modelled); here v is read, never written.
         let v = self.bytes[64];
         let recovery_byte = if v >= 27 { v - 27 } else { v };
         let recovery = RecoveryId::from_byte(recovery_byte).ok_or(CryptoError::RecoveryByte(v))?;
@@ -43,7 +47,8 @@ impl Signature {
     }
 }
 
-/// Signer of `message` (hashed with keccak256, no prefix) under a hex signature.
+/// Signer of `message` (hashed with keccak256, no prefix) under a hex signature. VEC-3: other
+/// bytes (re-spaced, EIP-191-prefixed) recover to someone else, never to an error.
 pub fn recover_hex(message: &[u8], signature_hex: &str) -> Result<String, CryptoError> {
     Signature::from_hex(signature_hex)?.recover(&keccak256(message))
 }

@@ -37,20 +37,14 @@ pub fn encode_value(value: &Value, out: &mut String) {
     }
 }
 
-/// `{"res":[id,"method",params,ts],"sig":["0x…"]}` signed by the broker key.
+/// `{"res":[id,"method",params,ts],"sig":["0x…"]}` signed by the broker key (WIRE-2: exactly one
+/// signature; RSIG-3: it proves the broker produced these id, method, params and ts).
 pub fn response_frame(key: &SecretKey, id: u64, method: &str, params: &Value, ts: u64) -> String {
-    sealed_frame(&Seal::Secp256k1, key, id, method, params, ts)
+    signed_frame(key, &response_array(id, method, params, ts))
 }
 
-/// [`response_frame`] signed through `seal`.
-pub(crate) fn sealed_frame(
-    seal: &Seal,
-    key: &SecretKey,
-    id: u64,
-    method: &str,
-    params: &Value,
-    ts: u64,
-) -> String {
+/// The `res` array `[id,"method",params,ts]` as Clearnode marshals it (`RPCData.MarshalJSON`).
+pub fn response_array(id: u64, method: &str, params: &Value, ts: u64) -> String {
     let mut res = String::with_capacity(128);
     res.push('[');
     res.push_str(&id.to_string());
@@ -61,6 +55,16 @@ pub(crate) fn sealed_frame(
     res.push(',');
     res.push_str(&ts.to_string());
     res.push(']');
+    res
+}
+
+/// A `res` array in its frame, signed over exactly its bytes (RSIG-1).
+pub fn signed_frame(key: &SecretKey, res: &str) -> String {
+    sealed_frame(&Seal::Secp256k1, key, res)
+}
+
+/// [`signed_frame`] signed through `seal`.
+pub(crate) fn sealed_frame(seal: &Seal, key: &SecretKey, res: &str) -> String {
     let sig = to_hex(seal.sign(key, &keccak256(res.as_bytes())));
     format!("{{\"res\":{res},\"sig\":[\"{sig}\"]}}")
 }

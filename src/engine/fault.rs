@@ -53,9 +53,21 @@ pub enum Fault {
     CloseSkipsQuorum,
     /// Never checks `req[3]` against the clock (WIRE-12).
     TimestampUnchecked,
+    /// Answers app-session requests with another request's id (WIRE-8): the id plus
+    /// [`WRONG_REPLY_ID_SHIFT`], as a broker that mixes up its pending requests would.
+    WrongReplyId,
+    /// A race: `transfer` reads the sender's balance, yields, and later writes *read − amount*
+    /// (a read-modify-write without a lock), so a debit that landed in between is lost. The
+    /// embedded broker runs the read and the write in two acquisitions of its engine lock
+    /// ([`crate::broker`]); a sequential client can never see it.
+    TransferLostUpdate,
 }
 
+/// How far [`Fault::WrongReplyId`] moves a reply's id (issue #10 saw a proxy add 7).
+pub const WRONG_REPLY_ID_SHIFT: u64 = 7;
+
 impl Fault {
+    /// The faults a sequential harness (certify, fuzz) must catch: the kill rate's list.
     pub const ALL: &'static [Fault] = &[
         Fault::Silent,
         Fault::SkipCloseCredit,
@@ -73,7 +85,23 @@ impl Fault {
         Fault::TransferOverdraws,
         Fault::CloseSkipsQuorum,
         Fault::TimestampUnchecked,
+        Fault::WrongReplyId,
     ];
+
+    /// Faults that only show under concurrent requests: a sequential harness (certify, fuzz)
+    /// cannot catch them, so they are counted apart, by `nitrocert race`.
+    pub const RACE: &'static [Fault] = &[Fault::TransferLostUpdate];
+
+    /// Every fault, sequential and race.
+    pub fn every() -> impl Iterator<Item = Fault> {
+        Fault::ALL.iter().chain(Fault::RACE).copied()
+    }
+
+    /// Whether the broker splits a request into a read and a later write (see
+    /// [`Fault::read_phase`]).
+    pub fn splits_read_and_write(self) -> bool {
+        self == Fault::TransferLostUpdate
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -93,11 +121,13 @@ impl Fault {
             Fault::TransferOverdraws => "transfer-overdraws",
             Fault::CloseSkipsQuorum => "close-skips-quorum",
             Fault::TimestampUnchecked => "timestamp-unchecked",
+            Fault::WrongReplyId => "wrong-reply-id",
+            Fault::TransferLostUpdate => "transfer-lost-update",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Fault> {
-        Fault::ALL.iter().copied().find(|f| f.name() == name)
+        Fault::every().find(|f| f.name() == name)
     }
 
     pub fn describe(self) -> &'static str {
@@ -126,6 +156,23 @@ impl Fault {
             Fault::TransferOverdraws => "transfer does not check the sender's balance",
             Fault::CloseSkipsQuorum => "close_app_session does not check the quorum",
             Fault::TimestampUnchecked => "req[3] is not checked against the clock",
+            Fault::WrongReplyId => "replies to app-session requests carry the request id plus 7",
+            Fault::TransferLostUpdate => {
+                "transfer reads the balance, yields, then writes read - amount (race only)"
+            }
+        }
+    }
+
+    /// The id the faulty broker writes in its reply to request `id` of `method`.
+    pub fn reply_id(self, method: &str, id: u64) -> u64 {
+        let app_session = matches!(
+            method,
+            "create_app_session" | "submit_app_state" | "close_app_session"
+        );
+        if self == Fault::WrongReplyId && app_session {
+            id.wrapping_add(WRONG_REPLY_ID_SHIFT)
+        } else {
+            id
         }
     }
 
@@ -136,6 +183,39 @@ impl Fault {
 
     /// One model step as the faulty broker does it.
     pub fn step(self, model: &mut Model, call: &Call) -> Outcome {
+        self.step_after_read(model, call, None)
+    }
+
+    /// The read half of a request, for a fault that splits reads from writes: the balances
+    /// the write will later be based on. `None` for every other fault and request.
+    pub fn read_phase(
+        self,
+        model: &Model,
+        conn: crate::model::ConnId,
+        method: &str,
+        params: &Value,
+    ) -> Option<StaleRead> {
+        if self != Fault::TransferLostUpdate || method != "transfer" {
+            return None;
+        }
+        let wallet = model.connection_wallet(conn)?.to_string();
+        let balances = transfer_sums(params)
+            .into_keys()
+            .map(|asset| {
+                let read = model.unified_balance(&wallet, &asset);
+                (asset, read)
+            })
+            .collect();
+        Some(StaleRead { wallet, balances })
+    }
+
+    /// [`Fault::step`], with what [`Fault::read_phase`] read in an earlier lock acquisition.
+    pub fn step_after_read(
+        self,
+        model: &mut Model,
+        call: &Call,
+        stale: Option<&StaleRead>,
+    ) -> Outcome {
         let mut params = call.params.clone();
         let mut signatures = call.signatures.to_vec();
         let mut ts = call.ts;
@@ -241,6 +321,18 @@ impl Fault {
                 }
             }
             Fault::TimestampUnchecked => ts = call.now_ms,
+            Fault::TransferLostUpdate if call.method == "transfer" => {
+                if let Some(stale) = stale {
+                    // The write is based on the old read: put the read balance back for the
+                    // step, so a debit that landed since is overwritten (kept if accepted).
+                    for (asset, read) in &stale.balances {
+                        let delta = read - model.unified_balance(&stale.wallet, asset);
+                        if !delta.is_zero() {
+                            undo.inject(model, &stale.wallet, &stale.wallet, asset, &delta);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         let faulty = Call {
@@ -286,6 +378,14 @@ impl Fault {
             _ => {}
         }
     }
+}
+
+/// Balances a broker read before it yielded (for [`Fault::TransferLostUpdate`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleRead {
+    pub wallet: String,
+    /// (asset, balance as read).
+    pub balances: Vec<(String, Dec)>,
 }
 
 /// Temporary changes a fault made for one step, put back after it.
@@ -484,11 +584,57 @@ mod tests {
     #[test]
     fn names_round_trip_and_are_unique() {
         let mut names = std::collections::BTreeSet::new();
-        for f in Fault::ALL {
-            assert_eq!(Fault::from_name(f.name()), Some(*f));
+        for f in Fault::every() {
+            assert_eq!(Fault::from_name(f.name()), Some(f));
             assert!(names.insert(f.name()));
             assert!(!f.describe().is_empty());
         }
         assert!(Fault::ALL.len() >= 12);
+    }
+
+    // WIRE-8: the fault moves the id of app-session replies only.
+    #[test]
+    fn wrong_reply_id_moves_app_session_reply_ids_only() {
+        let f = Fault::WrongReplyId;
+        assert_eq!(f.reply_id("create_app_session", 3), 10);
+        assert_eq!(f.reply_id("close_app_session", 6), 13);
+        assert_eq!(f.reply_id("ping", 3), 3);
+        assert_eq!(Fault::Silent.reply_id("create_app_session", 3), 3);
+    }
+
+    /// The race fault, its two halves driven by hand: a transfer read at 100, another transfer
+    /// of 60 lands in between, then the first writes 100 − 60: one debit is lost.
+    #[test]
+    fn transfer_lost_update_overwrites_a_debit_that_landed_in_between() {
+        use crate::model::amount::dec;
+        use crate::model::{Config, Profile};
+        let (a, b) = (
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        );
+        let mut model = Model::new(Profile::Clearnode052, Config::default());
+        let now = 1_700_000_000_000;
+        model.login(1, a, now);
+        model.fund(a, "usdc", &dec("100"));
+        let params = serde_json::json!({"destination": b, "allocations": [{"asset": "usdc", "amount": "60"}]});
+        let sigs = vec![Some(a.to_string())];
+        let call = Call::new(1, "transfer", &params, &sigs, now);
+        let fault = Fault::TransferLostUpdate;
+        let stale = fault.read_phase(&model, 1, "transfer", &params).unwrap();
+        assert_eq!(stale.balances, vec![("usdc".to_string(), dec("100"))]);
+        // Sequentially (no stale read) the fault is the model.
+        let mut serial = model.clone();
+        let first = fault.step(&mut serial, &call);
+        assert!(first.is_ok(), "{:?}", first.response);
+        assert!(!fault.step(&mut serial, &call).is_ok());
+        // Interleaved: both accepted, the sender ends at 40, not −20; 60 created.
+        assert!(fault.step(&mut model, &call).is_ok());
+        assert!(fault
+            .step_after_read(&mut model, &call, Some(&stale))
+            .is_ok());
+        assert_eq!(model.unified_balance(a, "usdc"), dec("40"));
+        assert_eq!(model.unified_balance(b, "usdc"), dec("120"));
+        assert_eq!(Fault::from_name("transfer-lost-update"), Some(fault));
+        assert!(!Fault::ALL.contains(&fault) && Fault::RACE.contains(&fault));
     }
 }

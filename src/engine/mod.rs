@@ -7,12 +7,14 @@ mod encode;
 pub mod fault;
 mod jwt;
 
-pub use encode::{encode_value, response_frame};
-pub use fault::Fault;
+pub use encode::{encode_value, response_array, response_frame, signed_frame};
+pub use fault::{Fault, StaleRead};
 
 use crate::crypto::{keccak256, Seal, SecretKey};
-use crate::model::{AuthInputs, Call, ConnId, Expected, Model, Notification, Outcome, Recipient};
-use crate::wire::inbound::{decode, Inbound};
+use crate::model::{
+    AuthInputs, Call, Config, ConnId, Expected, Model, Notification, Outcome, Profile, Recipient,
+};
+use crate::wire::inbound::{decode, Inbound, InboundRequest};
 use serde_json::{json, Value};
 
 /// One asset the broker announces (NOTIF-2, API-3).
@@ -22,6 +24,19 @@ pub struct Asset {
     pub token: String,
     pub chain_id: u64,
     pub decimals: u8,
+}
+
+impl Asset {
+    /// A test asset as the reference broker announces it: no token contract, chain 0, six
+    /// decimals like usdc.
+    pub fn test(symbol: &str) -> Self {
+        Asset {
+            symbol: symbol.to_string(),
+            token: "0x0000000000000000000000000000000000000000".to_string(),
+            chain_id: 0,
+            decimals: 6,
+        }
+    }
 }
 
 /// A frame for one connection.
@@ -84,10 +99,44 @@ impl Engine {
         &self.seal
     }
 
+    /// The reference broker of vectors, certify and fuzzing: the model of `profile` with the
+    /// default config (usdc enabled), announcing usdc.
+    pub fn reference(profile: Profile, broker_key: SecretKey, challenge_seed: u64) -> Self {
+        Self::serving(profile, &["usdc".to_string()], broker_key, challenge_seed)
+    }
+
+    /// A reference broker that enables and announces `assets` (test assets, see [`Asset::test`]).
+    pub fn serving(
+        profile: Profile,
+        assets: &[String],
+        broker_key: SecretKey,
+        challenge_seed: u64,
+    ) -> Self {
+        let config = Config {
+            assets: assets.to_vec(),
+            ..Config::default()
+        };
+        let announced = assets.iter().map(|a| Asset::test(a)).collect();
+        Self::new(
+            Model::new(profile, config),
+            broker_key,
+            announced,
+            challenge_seed,
+        )
+    }
+
     /// Makes this broker carry a seeded bug (for proving the harness catches it).
     pub fn with_fault(mut self, fault: Option<Fault>) -> Self {
         self.fault = fault;
         self
+    }
+
+    /// Becomes a copy of `fresh` (a broker reset), except that connection ids keep counting:
+    /// a connection of before the reset must never be mistaken for one of after.
+    pub fn reset_to(&mut self, fresh: &Engine) {
+        let next_conn = self.next_conn.max(fresh.next_conn);
+        *self = fresh.clone();
+        self.next_conn = next_conn;
     }
 
     pub fn broker_address(&self) -> String {
@@ -116,7 +165,8 @@ impl Engine {
     }
 
     fn frame(&self, id: u64, method: &str, params: &Value, now_ms: u64) -> String {
-        encode::sealed_frame(&self.seal, &self.broker_key, id, method, params, now_ms)
+        let res = response_array(id, method, params, now_ms);
+        encode::sealed_frame(&self.seal, &self.broker_key, &res)
     }
 
     fn error_frame(&self, id: u64, text: &str, now_ms: u64) -> String {
@@ -138,6 +188,28 @@ impl Engine {
 
     /// Handles one inbound frame on `conn`.
     pub fn handle(&mut self, conn: ConnId, bytes: &[u8], now_ms: u64) -> Handled {
+        self.handle_after_read(conn, bytes, now_ms, None)
+    }
+
+    /// The read half of a frame when this broker carries a fault that splits reads from
+    /// writes ([`Fault::splits_read_and_write`]); `None` otherwise. The caller releases its
+    /// lock, lets other requests run, then calls [`Engine::handle_after_read`] with it.
+    pub fn read_phase(&self, conn: ConnId, bytes: &[u8]) -> Option<StaleRead> {
+        let fault = self.fault.filter(|f| f.splits_read_and_write())?;
+        match decode(bytes) {
+            Inbound::Request(r) => fault.read_phase(&self.model, conn, &r.method, &r.params),
+            _ => None,
+        }
+    }
+
+    /// [`Engine::handle`] with what [`Engine::read_phase`] read earlier.
+    pub fn handle_after_read(
+        &mut self,
+        conn: ConnId,
+        bytes: &[u8],
+        now_ms: u64,
+        stale: Option<&StaleRead>,
+    ) -> Handled {
         let request = match decode(bytes) {
             Inbound::Empty => {
                 return Handled {
@@ -145,6 +217,8 @@ impl Engine {
                     outcome: None,
                 }
             }
+            // WIRE-16: an envelope error is a normal broker-signed response. Q-32: before the
+            // request id is read, the broker's clock stands in for it.
             Inbound::Rejected { message, id, .. } => {
                 let text = self.error_frame(id.unwrap_or(now_ms), message, now_ms);
                 return Handled {
@@ -187,10 +261,11 @@ impl Engine {
             },
         };
         let outcome = match self.fault {
-            Some(fault) => fault.step(&mut self.model, &call),
+            Some(fault) => fault.step_after_read(&mut self.model, &call, stale),
             None => self.model.step(&call),
         };
         if self.fault.is_some_and(Fault::swallows) {
+            self.model.take_history_sender();
             return Handled {
                 frames: vec![],
                 outcome: Some(outcome),
@@ -198,27 +273,17 @@ impl Engine {
         }
         let mut frames = Vec::new();
         self.push_notifications(&outcome.notifications, now_ms, &mut frames);
-        let reply = match &outcome.response {
-            Expected::Ok { method, result } => self.frame(request.id, method, result, now_ms),
-            Expected::Err(errors) => self.error_frame(request.id, errors.text(), now_ms),
-            Expected::Unmodelled(what) => match request.method.as_str() {
-                "get_config" => self.frame(
-                    request.id,
-                    "get_config",
-                    &json!({"broker_address": self.broker_address(), "networks": []}),
-                    now_ms,
-                ),
-                "get_assets" => self.frame(request.id, "get_assets", &self.assets_json(), now_ms),
-                _ => self.error_frame(
-                    request.id,
-                    &format!(
-                        "nitrocert reference broker: {} is not modelled ({what})",
-                        request.method
-                    ),
-                    now_ms,
-                ),
-            },
-        };
+        // WIRE-12a: the reply's ts is the broker's clock, even before a future-dated request's.
+        let (method, params) = self.reply_parts(&request, &outcome.response);
+        // A seeded fault may answer under another id (`wrong-reply-id`).
+        let reply_id = self
+            .fault
+            .map_or(request.id, |f| f.reply_id(&request.method, request.id));
+        let res = response_array(reply_id, &method, &params, now_ms);
+        if let Some(sender) = self.model.take_history_sender() {
+            self.record_history(sender, &request, &res);
+        }
+        let reply = encode::sealed_frame(&self.seal, &self.broker_key, &res);
         frames.push(Out { conn, text: reply });
         self.push_notifications(&outcome.after_response, now_ms, &mut frames);
         Handled {
@@ -227,8 +292,51 @@ impl Engine {
         }
     }
 
+    /// The reply's method and params: the model's answer, or the engine's own for what the
+    /// model leaves to the broker (`get_config`, `get_assets`, channel operations).
+    fn reply_parts(&self, request: &InboundRequest, response: &Expected) -> (String, Value) {
+        let error = |text: &str| ("error".to_string(), json!({ "error": text }));
+        match response {
+            Expected::Ok { method, result } => (method.to_string(), result.clone()),
+            Expected::Err(errors) => error(errors.text()),
+            Expected::Unmodelled(what) => match request.method.as_str() {
+                // API-2, RSIG-2: the address announced is the key that signs every frame and the
+                // JWTs.
+                "get_config" => (
+                    "get_config".into(),
+                    json!({"broker_address": self.broker_address(), "networks": []}),
+                ),
+                "get_assets" => ("get_assets".into(), self.assets_json()),
+                _ => error(&format!(
+                    "nitrocert reference broker: {} is not modelled ({what})",
+                    request.method
+                )),
+            },
+        }
+    }
+
+    /// API-10: the history middleware's row for a call of the history group, with the bytes
+    /// only the broker has (the request's signatures, the reply's `res`).
+    fn record_history(&mut self, sender: String, request: &InboundRequest, res: &str) {
+        self.model.record_rpc(crate::model::books::RpcRow {
+            id: 0,
+            sender,
+            req_id: request.id,
+            method: request.method.clone(),
+            params: crate::model::books::go_any_json(&request.params),
+            timestamp: request.ts,
+            req_sig: request
+                .sig
+                .iter()
+                .map(|s| crate::model::books::history_signature(s))
+                .collect(),
+            response: res.to_string(),
+        });
+    }
+
     fn push_notifications(&self, notifications: &[Notification], now_ms: u64, out: &mut Vec<Out>) {
         for n in notifications {
+            // AS-NOTIF-1: a notification is a `res` frame with request id 0.
             let text = self.frame(0, n.method, &n.params, now_ms);
             let conns = match &n.to {
                 Recipient::Conn(c) => vec![*c],
@@ -241,5 +349,98 @@ impl Engine {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::identity::{derive, Role};
+    use crate::model::{Config, Profile};
+    use crate::wire::{encode_req, encode_signed, parse_frame, sign_req};
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    /// The reply frame of one request (the last frame for `conn`).
+    fn reply(engine: &mut Engine, conn: ConnId, frame: &str, now: u64) -> String {
+        let handled = engine.handle(conn, frame.as_bytes(), now);
+        handled
+            .frames
+            .into_iter()
+            .rev()
+            .find(|o| o.conn == conn && !o.text.starts_with("{\"res\":[0,"))
+            .expect("a reply")
+            .text
+    }
+
+    #[test]
+    fn api_10_rpc_history_rows_carry_the_request_and_the_reply() {
+        let alice = derive(3, Role::Wallet, 0);
+        let bob = derive(3, Role::Wallet, 1);
+        let mut model = Model::new(Profile::Clearnode052, Config::default());
+        model.fund(&alice.address(), "usdc", &crate::model::amount::dec("10"));
+        let mut engine = Engine::new(model, derive(3, Role::Broker, 0), vec![], 3);
+        let (conn, _) = engine.connect(NOW);
+        engine.model.login(conn, &alice.address(), NOW);
+        // A failed call is recorded too; keys come back sorted, numbers as Go floats.
+        let params = json!({"destination": bob.address(),
+            "allocations": [{"asset": "usdc", "amount": "1000"}], "a<b": 1e21});
+        let req = encode_req(7, "transfer", &params, NOW);
+        let sigs = sign_req(&req, std::slice::from_ref(&alice));
+        let sent = encode_signed(&req, &sigs);
+        let answer = reply(&mut engine, conn, &sent, NOW + 5);
+        // Not in the history group: not recorded.
+        let ping = encode_signed(&encode_req(8, "ping", &json!({}), NOW), &[]);
+        reply(&mut engine, conn, &ping, NOW + 6);
+        let ask = encode_signed(&encode_req(9, "get_rpc_history", &json!({}), NOW), &[]);
+        let history = parse_frame(&reply(&mut engine, conn, &ask, NOW + 7)).unwrap();
+        let rows = history.params["rpc_entries"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let row = &rows[0];
+        assert_eq!(row["id"], 1);
+        assert_eq!(row["sender"], json!(alice.address()));
+        assert_eq!(row["req_id"], 7);
+        assert_eq!(row["method"], "transfer");
+        assert_eq!(
+            row["params"],
+            json!(format!(
+                "{{\"a\\u003cb\":1e+21,\"allocations\":[{{\"amount\":\"1000\",\"asset\":\"usdc\"}}],\"destination\":\"{}\"}}",
+                bob.address()
+            ))
+        );
+        assert_eq!(row["timestamp"], NOW);
+        // SIG-8: v rewritten to 0/1, and the request's signatures again as res_sig.
+        let v = &sigs[0][sigs[0].len() - 2..];
+        let shown = row["req_sig"][0].as_str().unwrap();
+        assert_eq!(&shown[..shown.len() - 2], &sigs[0][..sigs[0].len() - 2]);
+        assert_eq!(
+            &shown[shown.len() - 2..],
+            if v == "1b" { "00" } else { "01" }
+        );
+        assert_eq!(row["res_sig"], row["req_sig"]);
+        // The reply's `res` array, byte for byte.
+        let res_start = answer.find('[').unwrap();
+        let res_end = answer.find(",\"sig\":").unwrap();
+        assert_eq!(row["response"], json!(&answer[res_start..res_end]));
+        assert!(answer.contains("insufficient funds"));
+
+        // A channel operation is refused (not modelled) but recorded, as Clearnode records
+        // every call of the history group; newest first.
+        let chan = encode_req(10, "create_channel", &json!({"chain_id": 1}), NOW + 1);
+        let chan = encode_signed(&chan, &sign_req(&chan, std::slice::from_ref(&alice)));
+        let refused = reply(&mut engine, conn, &chan, NOW + 8);
+        assert!(
+            refused.contains("create_channel is not modelled"),
+            "{refused}"
+        );
+        let ask = encode_signed(&encode_req(11, "get_rpc_history", &json!({}), NOW), &[]);
+        let history = parse_frame(&reply(&mut engine, conn, &ask, NOW + 9)).unwrap();
+        let methods: Vec<&str> = history.params["rpc_entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["method"].as_str().unwrap())
+            .collect();
+        assert_eq!(methods, vec!["create_channel", "transfer"]);
     }
 }

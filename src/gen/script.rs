@@ -6,7 +6,7 @@ use super::materialize::materialize;
 use super::op::{draw, GenConfig, Op};
 use super::world::{address, Request, Setup, WalletSetup, World, OUTSIDER, WALLETS};
 use crate::model::{Detail, Expected, Outcome, Profile};
-use crate::vectors::Case;
+use crate::vectors::{Case, Vector};
 use arbitrary::Unstructured;
 
 /// A sequence as generated: regenerate it from these plans, never from a seed (a seed breaks
@@ -237,4 +237,10 @@ pub fn case(id: &str, description: &str, setup: &Setup, requests: Vec<Request>) 
                 );
             }
         })
+}
+
+/// Fills a played script into a vector with id `id` (its steps are the played requests).
+pub fn to_vector(id: &str, description: &str, script: &Script, played: &[Played]) -> Vector {
+    let requests = played.iter().map(|p| p.request.clone()).collect();
+    crate::vectors::fill(&case(id, description, &script.setup, requests))
 }

@@ -21,8 +21,8 @@ fn the_same_seed_gives_the_same_sequence_and_vector() {
     assert_eq!(a, b);
     assert_ne!(a, script(3, 6, Profile::Clearnode052));
     let played = play(&a, Profile::Clearnode052);
-    let va = campaign::to_vector("fuzz/t", "", &a, &played);
-    let vb = campaign::to_vector("fuzz/t", "", &b, &play(&b, Profile::Clearnode052));
+    let va = script::to_vector("fuzz/t", "", &a, &played);
+    let vb = script::to_vector("fuzz/t", "", &b, &play(&b, Profile::Clearnode052));
     assert_eq!(va, vb);
 }
 
@@ -31,7 +31,7 @@ fn generated_vectors_replay_from_the_file_alone() {
     for i in 0..6 {
         let s = script(11, i, Profile::Clearnode052);
         let played = play(&s, Profile::Clearnode052);
-        let vector = campaign::to_vector("fuzz/replay", "", &s, &played);
+        let vector = script::to_vector("fuzz/replay", "", &s, &played);
         assert_eq!(vector.steps.len(), played.len());
         for profile in Profile::ALL {
             let problems = crate::vectors::replay::replay(&vector, profile);

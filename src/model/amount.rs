@@ -1,4 +1,4 @@
-//! Decimal amounts as Clearnode reads, stores and prints them (AS-AMT-1..5).
+//! Decimal amounts as Clearnode reads, stores and prints them (AS-AMT-1 to AS-AMT-5).
 //!
 //! Parsing follows shopspring/decimal v1.4.0 `NewFromString` (the grammar and its error texts are
 //! facts the auth path repeats to clients), storage follows Postgres `DECIMAL(64,18)`, and printing
@@ -8,7 +8,10 @@ use bigdecimal::{BigDecimal, RoundingMode};
 use num_bigint::BigInt;
 use std::str::FromStr;
 
-/// Exact decimal used everywhere in the model.
+/// Exact decimal used everywhere in the model. AS-AMT-2: in memory, amounts are exact and
+/// unbounded (rounding happens only at storage, AS-AMT-4); sums are exact, so the model never
+/// shows the float aggregates of a SQLite broker (AS-AMT-6: the reference's own test database,
+/// which nitrocert does not reproduce).
 pub type Dec = BigDecimal;
 
 /// Decimal exponents beyond this are outside the model's range. Clearnode itself would try to

@@ -1,5 +1,6 @@
-//! Authentication (AUTH-1..14): connections, global challenges, the wallets' 24 h auth
-//! sessions, user tags, the private-method middleware and `auth_request` / `auth_verify`.
+//! Authentication (the AUTH rules, AUTH-1 to AUTH-14): connections, global challenges, the
+//! wallets' 24 h auth sessions, user tags, the private-method middleware and `auth_request` /
+//! `auth_verify`.
 
 use super::amount::{self, DecimalError};
 use super::ledger::{is_hex_address, IsZeroValue};
@@ -12,12 +13,16 @@ use super::FastMap;
 use super::{fail, Model, Stop};
 use crate::crypto::eip712::{Allowance, Policy};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
+/// LIM-1: a challenge lives 5 minutes; at most 1000 are pending; a sweep runs every 10 minutes.
 const CHALLENGE_TTL_MS: u64 = 5 * 60_000;
 /// Expired and used challenges leave only at a 10-minute sweep whose phase is unknown; the model
 /// drops them after 15 minutes, the latest a sweep can come (AUTH-9).
 const CHALLENGE_SWEEP_MS: u64 = 15 * 60_000;
 const MAX_CHALLENGES: usize = 1000;
+/// LIM-2: the wallet's auth session slides 24 h from its last private call (AUTH-13); a JWT
+/// lives 24 h.
 const AUTH_SESSION_TTL_MS: u64 = 24 * 3_600_000;
 const JWT_LIFETIME_S: u64 = 24 * 3600;
 /// JWT encoding fails for times after 9999-12-31T23:59:59Z (SK-3).
@@ -30,6 +35,10 @@ struct Challenge {
     policy: Policy,
     created_ms: u64,
     used: bool,
+    /// The connection that asked for it, while it is open (SPEC-9's share of the store).
+    owner: Option<ConnId>,
+    /// Issue order: the oldest goes first when SPEC-9 must make room.
+    seq: u64,
 }
 
 /// Authentication state; none of it is in the DB, so none of it rolls back.
@@ -41,6 +50,7 @@ pub struct AuthState {
     tags: FastMap<String, String>,
     tag_owner: FastMap<String, String>,
     challenge_seq: u64,
+    challenges_issued: u64,
 }
 
 impl AuthState {
@@ -65,6 +75,66 @@ impl AuthState {
 
     pub fn wallet_by_tag(&self, tag: &str) -> Option<&str> {
         self.tag_owner.get(tag).map(String::as_str)
+    }
+
+    /// SPEC-9: makes room in a full challenge store for one more challenge of `conn`, so that
+    /// no connection can exhaust the store for the others (FUZZ-3 locks Clearnode's logins for
+    /// everyone). The victim is, in this order: the oldest challenge nobody can redeem any more
+    /// (used, or past its TTL); the oldest whose connection has closed; else the oldest of the
+    /// connection holding the most challenges, `conn` itself when it holds as many as anyone.
+    /// A connection is thus never robbed by one that holds more than it does.
+    fn evict_for(&mut self, conn: ConnId, now_ms: u64) {
+        let oldest = |it: &mut dyn Iterator<Item = (&String, &Challenge)>| {
+            it.min_by_key(|(_, c)| c.seq).map(|(k, _)| k.clone())
+        };
+        let dead = oldest(
+            &mut self
+                .challenges
+                .iter()
+                .filter(|(_, c)| c.used || now_ms.saturating_sub(c.created_ms) > CHALLENGE_TTL_MS),
+        );
+        let orphan = || oldest(&mut self.challenges.iter().filter(|(_, c)| c.owner.is_none()));
+        let victim = dead.or_else(orphan).or_else(|| {
+            let mut held: HashMap<ConnId, usize> = HashMap::new();
+            for c in self.challenges.values() {
+                *held.entry(c.owner.expect("no orphans left")).or_default() += 1;
+            }
+            let most = held.values().copied().max().unwrap_or(0);
+            let owner = if held.get(&conn).copied().unwrap_or(0) >= most {
+                conn
+            } else {
+                // The biggest holder; among equals, the one with the oldest challenge.
+                let biggest: Vec<ConnId> = held
+                    .iter()
+                    .filter(|(_, n)| **n == most)
+                    .map(|(c, _)| *c)
+                    .collect();
+                self.challenges
+                    .values()
+                    .filter(|c| c.owner.is_some_and(|o| biggest.contains(&o)))
+                    .min_by_key(|c| c.seq)
+                    .and_then(|c| c.owner)
+                    .expect("a biggest holder")
+            };
+            oldest(
+                &mut self
+                    .challenges
+                    .iter()
+                    .filter(|(_, c)| c.owner == Some(owner)),
+            )
+        });
+        if let Some(victim) = victim {
+            self.challenges.remove(&victim);
+        }
+    }
+
+    /// A closed connection's challenges stay redeemable (AUTH-8) but lose their owner.
+    fn orphan_challenges(&mut self, conn: ConnId) {
+        for c in self.challenges.values_mut() {
+            if c.owner == Some(conn) {
+                c.owner = None;
+            }
+        }
     }
 
     fn ensure_tag(&mut self, wallet: &str) {
@@ -128,6 +198,8 @@ impl Model {
     /// AUTH-3 for every private method: authenticated, auth session alive (then refreshed),
     /// timestamp within the window (WIRE-12: 13 digits, ≤ 60 s old, any future).
     pub(crate) fn auth_middleware(&mut self, call: &Call) -> Result<String, ErrorSet> {
+        // AUTH-14: on an unauthenticated connection every private method gets this, and nothing
+        // else happens (no `bu`).
         let Some(wallet) = self.auth.conns.get(&call.conn).cloned() else {
             return Err(ErrorSet::one("authentication required"));
         };
@@ -142,6 +214,7 @@ impl Model {
         if let Some(t) = self.auth.last_active_ms.get_mut(&wallet) {
             *t = call.now_ms;
         }
+        // LIM-3: the 60 s window (`msg_expiry_ms`) looks at the past only, private methods only.
         let ts = call.ts;
         if !(1_000_000_000_000..=9_999_999_999_999).contains(&ts)
             || call.now_ms.saturating_sub(ts) > self.config.msg_expiry_ms
@@ -162,6 +235,7 @@ impl Model {
     /// Forgets a connection (socket closed).
     pub fn disconnect(&mut self, conn: ConnId) {
         self.auth.conns.remove(&conn);
+        self.auth.orphan_challenges(conn);
     }
 
     /// The stored policy behind a challenge (any accepted UUID spelling), for a broker that
@@ -214,12 +288,16 @@ impl Model {
                 Ok(())
             }
         })
+        // AUTH-4a: any parse failure (an allowance amount as a number, a non-string field) gives
+        // this one text.
         .map_err(|_| fail(AUTH_PARSE_FAILED))?;
         p.allowances = allowances
             .unwrap_or_default()
             .into_iter()
             .map(|(asset, amount)| Allowance { asset, amount })
             .collect();
+        // ADDR-3: an address without `0x` gets one (so `0X…` becomes `0x0X…`, which then never
+        // verifies).
         if !p.wallet.starts_with("0x") {
             p.wallet.insert_str(0, "0x");
         }
@@ -228,7 +306,11 @@ impl Model {
             .challenges
             .retain(|_, c| now.saturating_sub(c.created_ms) <= CHALLENGE_SWEEP_MS);
         if self.auth.challenges.len() >= MAX_CHALLENGES {
-            return Err(fail("failed to generate challenge"));
+            if !self.profile.is_spec() {
+                // AUTH-9 / FUZZ-3: one global cap; a full store refuses everyone.
+                return Err(fail("failed to generate challenge"));
+            }
+            self.auth.evict_for(call.conn, now);
         }
         let uuid = match call.auth.challenge_uuid {
             Some(u) => canonical_uuid(u).expect("the broker issues a valid UUID"),
@@ -238,18 +320,21 @@ impl Model {
             }
         };
         p.challenge = uuid.clone();
+        self.auth.challenges_issued += 1;
         self.auth.challenges.insert(
             uuid.clone(),
             Challenge {
                 policy: p,
                 created_ms: now,
                 used: false,
+                owner: Some(call.conn),
+                seq: self.auth.challenges_issued,
             },
         );
         Ok(json!({ "challenge_message": uuid }))
     }
 
-    /// `auth_verify` (AUTH-5..12): JWT re-auth or the EIP-712 policy signature.
+    /// `auth_verify` (AUTH-5 to AUTH-12): JWT re-auth or the EIP-712 policy signature.
     pub(crate) fn auth_verify(&mut self, call: &Call, out: &mut Outcome) -> Result<Value, Stop> {
         let mut challenge = String::new();
         let mut challenge_given = false;
@@ -305,6 +390,7 @@ impl Model {
         if signer != policy.wallet {
             return Err(fail(BAD_PAIR));
         }
+        // REPLAY-4: a challenge is single-use (a JWT, by contrast, is reusable for its 24 h).
         if now.saturating_sub(stored.created_ms) > CHALLENGE_TTL_MS || stored.used {
             self.auth.challenges.remove(&challenge);
             return Err(fail(BAD_PAIR));
@@ -361,6 +447,7 @@ impl Model {
             }
             caps.push((a.asset.clone(), v));
         }
+        // SK-1: the only way a session key is registered is a successful signature `auth_verify`.
         self.keys
             .register(
                 &wallet,
@@ -436,6 +523,86 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Call, Config, Expected, Profile};
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    /// `auth_request` on `conn`: the challenge, or the error text.
+    fn ask(m: &mut Model, conn: ConnId, now: u64) -> Result<String, String> {
+        let params = json!({"address": "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"});
+        match m
+            .step(&Call::new(conn, "auth_request", &params, &[], now))
+            .response
+        {
+            Expected::Ok { result, .. } => Ok(result["challenge_message"]
+                .as_str()
+                .expect("a challenge")
+                .to_string()),
+            Expected::Err(e) => Err(e.text().to_string()),
+            Expected::Unmodelled(w) => panic!("{w}"),
+        }
+    }
+
+    fn model(profile: Profile) -> Model {
+        Model::new(profile, Config::default())
+    }
+
+    #[test]
+    fn auth_9_one_global_cap_refuses_everyone_in_clearnode_profile() {
+        let mut m = model(Profile::Clearnode052);
+        for i in 0..MAX_CHALLENGES as u64 {
+            ask(&mut m, 1, NOW + i).unwrap();
+        }
+        assert_eq!(
+            ask(&mut m, 2, NOW + 2000),
+            Err("failed to generate challenge".into())
+        );
+        // Nothing leaves before the sweep, not even when the flooder goes away.
+        m.disconnect(1);
+        assert!(ask(&mut m, 2, NOW + CHALLENGE_TTL_MS + 2000).is_err());
+        assert!(ask(&mut m, 2, NOW + CHALLENGE_SWEEP_MS + 2000).is_ok());
+    }
+
+    #[test]
+    fn spec_9_a_flooding_connection_only_evicts_its_own_challenges() {
+        let mut m = model(Profile::Spec);
+        let mine = ask(&mut m, 2, NOW).unwrap();
+        for i in 0..(MAX_CHALLENGES as u64 + 500) {
+            ask(&mut m, 1, NOW + 1 + i).unwrap();
+        }
+        assert_eq!(m.auth.challenges.len(), MAX_CHALLENGES);
+        assert!(
+            m.challenge_policy(&mine).is_some(),
+            "the victim's challenge survived"
+        );
+        // The victim still gets new challenges, at the flooder's expense.
+        let second = ask(&mut m, 2, NOW + 3000).unwrap();
+        assert!(m.challenge_policy(&second).is_some());
+        assert!(m.challenge_policy(&mine).is_some());
+        assert_eq!(m.auth.challenges.len(), MAX_CHALLENGES);
+    }
+
+    #[test]
+    fn spec_9_spent_then_orphaned_challenges_go_first() {
+        let mut m = model(Profile::Spec);
+        let expired = ask(&mut m, 4, NOW).unwrap();
+        let orphan = ask(&mut m, 3, NOW + CHALLENGE_TTL_MS).unwrap();
+        m.disconnect(3);
+        let kept = ask(&mut m, 4, NOW + CHALLENGE_TTL_MS).unwrap();
+        for i in 0..(MAX_CHALLENGES as u64 - 3) {
+            ask(&mut m, 1, NOW + CHALLENGE_TTL_MS + i).unwrap();
+        }
+        let later = NOW + CHALLENGE_TTL_MS + 2000;
+        // Full: the expired challenge goes first, then the orphan, then the flooder's own.
+        ask(&mut m, 1, later).unwrap();
+        assert!(m.challenge_policy(&expired).is_none());
+        assert!(m.challenge_policy(&orphan).is_some());
+        ask(&mut m, 1, later).unwrap();
+        assert!(m.challenge_policy(&orphan).is_none());
+        ask(&mut m, 1, later).unwrap();
+        assert!(m.challenge_policy(&kept).is_some());
+        assert_eq!(m.auth.challenges.len(), MAX_CHALLENGES);
+    }
 
     #[test]
     fn auth_5_uuid_forms() {

@@ -106,7 +106,7 @@ impl DefinitionBytes<'_> {
         out
     }
 
-    /// `"0x" + hex(keccak256(B))` (AS-ID-1).
+    /// `"0x" + hex(keccak256(B))` (AS-ID-1); AS-ID-4's worked examples are its known answers.
     pub fn session_id(&self) -> String {
         let hash = alloy_primitives::keccak256(self.encode().as_bytes());
         let mut id = [0u8; 66];

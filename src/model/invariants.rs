@@ -1,4 +1,4 @@
-//! Invariants over snapshots of observable state (AS-INV-1..4), usable on the model after each
+//! Invariants over snapshots of observable state (AS-INV-1 to AS-INV-4), usable on the model after each
 //! step and on what a runner reads back from a live broker.
 //!
 //! A snapshot holds balances per (wallet, asset), sessions with version, status and per-wallet
@@ -262,6 +262,7 @@ mod tests {
         let b = snap(&[("a", "-1"), ("b", "11")]);
         let v = check_step(&a, &b, false);
         assert!(v.iter().any(|x| x.rule() == "AS-INV-3"));
+        // AS-INV-4: a rejected request changed state.
         assert!(v.contains(&Violation::RejectedChanged));
     }
 }

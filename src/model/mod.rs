@@ -8,6 +8,7 @@
 pub mod amount;
 pub mod app_session;
 pub mod auth;
+pub mod books;
 pub mod channel;
 pub mod clock;
 pub mod gojson;
@@ -89,6 +90,8 @@ impl From<ErrorSet> for Stop {
     }
 }
 
+/// AS-GEN-3, WIRE-17: a handler's client-visible error is sent as its text; any other failure
+/// sends the handler's fallback text, which the handlers pass here themselves.
 pub(crate) fn fail(text: impl Into<String>) -> Stop {
     Stop::Error(ErrorSet::one(text))
 }
@@ -134,6 +137,10 @@ pub(crate) enum Undo {
         old: Option<Dec>,
     },
     SessionInserted(String),
+    /// A `ledger` row of this step (API-7); its id stays used.
+    EntryLogged,
+    /// A `ledger_transactions` row of this step (API-8); its id stays used.
+    TxLogged,
     SessionFields {
         id: String,
         version: u64,
@@ -188,6 +195,13 @@ pub struct Model {
     pub(crate) session_seq: u64,
     /// Transfer replay cache: keccak(req bytes) → expiry ms (REPLAY-2).
     pub(crate) replay: FastMap<[u8; 32], u64>,
+    /// The rows behind the read methods (API-7, API-8, API-10); kept in `Full` detail only.
+    pub(crate) books: books::Books,
+    /// The wallet whose RPC history the current request goes into, once it passed
+    /// authentication (API-10): set by [`Model::step`], taken by the broker.
+    pub(crate) history_sender: Option<String>,
+    /// The clock of the current step, for the rows it writes.
+    pub(crate) step_now_ms: u64,
     pub(crate) detail: Detail,
     journal: Journal,
 }
@@ -206,6 +220,9 @@ impl Model {
             tx_seq: 0,
             session_seq: 0,
             replay: FastMap::default(),
+            books: books::Books::default(),
+            history_sender: None,
+            step_now_ms: 0,
             detail: Detail::Full,
             journal: Journal::default(),
         }
@@ -237,7 +254,9 @@ impl Model {
         &self.config
     }
 
-    /// Handles one decoded request.
+    /// Handles one decoded request. REPLAY-1: request ids are never remembered, so a repeated
+    /// id is processed again; the only general guard is the timestamp window of the private
+    /// methods (in the auth middleware).
     pub fn step(&mut self, call: &Call) -> Outcome {
         let mut out = Outcome {
             response: Expected::Unmodelled(""),
@@ -255,6 +274,11 @@ impl Model {
             out.response = Expected::Err(ErrorSet::one(route::unknown_method(call.method)));
             return out;
         };
+        // AS-GEN-5: the app-session methods and `transfer` are private: the auth middleware
+        // (authentication, auth session, timestamp window) runs before their handlers. WIRE-11:
+        // a public method's timestamp is checked only for being non-zero (above).
+        self.history_sender = None;
+        self.step_now_ms = call.now_ms;
         let caller = if route.public {
             None
         } else {
@@ -266,6 +290,10 @@ impl Model {
                 }
             }
         };
+        if route::in_history(call.method) {
+            // API-10: the history middleware records the call whatever its handler answers.
+            self.history_sender = caller.clone();
+        }
         debug_assert!(self.journal.undo.is_empty());
         let result = self.dispatch(call, caller.as_deref(), &mut out);
         match result {
@@ -287,6 +315,7 @@ impl Model {
                 };
             }
         }
+        // the middleware `bu` reaches the caller after failed requests too.
         if route.balance_middleware {
             let w = caller
                 .as_deref()
@@ -315,6 +344,16 @@ impl Model {
                 .get_ledger_balances(call, c())
                 .map(|v| ("get_ledger_balances", v)),
             "get_user_tag" => self.get_user_tag(c()).map(|v| ("get_user_tag", v)),
+            "get_ledger_entries" => self
+                .get_ledger_entries(call)
+                .map(|v| ("get_ledger_entries", v)),
+            "get_ledger_transactions" => self
+                .get_ledger_transactions(call)
+                .map(|v| ("get_ledger_transactions", v)),
+            "get_channels" => self.get_channels(call).map(|v| ("get_channels", v)),
+            "get_rpc_history" => self
+                .get_rpc_history(call, c())
+                .map(|v| ("get_rpc_history", v)),
             "get_session_keys" => self
                 .get_session_keys(call, c())
                 .map(|v| ("get_session_keys", v)),
@@ -352,6 +391,12 @@ impl Model {
                 Undo::Spent { key, asset, old } => self.keys.restore_spent(&key, &asset, old),
                 Undo::SessionInserted(id) => {
                     self.sessions.remove(&id);
+                }
+                Undo::EntryLogged => {
+                    self.books.entries.pop();
+                }
+                Undo::TxLogged => {
+                    self.books.txs.pop();
                 }
                 Undo::SessionFields {
                     id,
@@ -396,6 +441,13 @@ impl Model {
             }
             _ => None,
         };
+        if self.full() {
+            // API-7: the row, named as Clearnode names it (raw strings, not the ledger keys).
+            self.books
+                .entry(account, wallet, asset, &stored, self.step_now_ms);
+        } else {
+            self.books.entry_seq += 1;
+        }
         let (account, wallet) = (self.ledger.intern(account), self.ledger.intern(wallet));
         let old = self.ledger.add_at(account, wallet, asset, stored);
         let asset_key = self.journal.key(asset);
@@ -405,6 +457,9 @@ impl Model {
             asset: asset_key,
             old,
         });
+        if self.full() {
+            self.journal.push(Undo::EntryLogged);
+        }
         if let Some((key, spent)) = spent {
             let old = self.keys.add_spent(key, asset, &spent);
             self.journal.push(Undo::Spent {
@@ -433,9 +488,29 @@ impl Model {
         self.sessions.insert(s.id.clone(), s);
     }
 
-    /// Uses one `ledger_transactions` id (never returned, even on rollback).
-    pub(crate) fn next_tx_id(&mut self) -> u64 {
+    /// Writes one `ledger_transactions` row (API-8) and returns its id, which is never given
+    /// back, even on rollback. Accounts are named as `NewAccountID` names them (ADDR-2).
+    pub(crate) fn log_tx(
+        &mut self,
+        tx_type: books::TxType,
+        from: &str,
+        to: &str,
+        asset: &str,
+        amount: &Dec,
+    ) -> u64 {
         self.tx_seq += 1;
+        if self.full() {
+            self.books.txs.push(books::TxRow {
+                id: self.tx_seq,
+                tx_type,
+                from_account: ledger::checksummed(from),
+                to_account: ledger::checksummed(to),
+                asset: asset.to_string(),
+                amount: amount.abs(),
+                created_ms: self.step_now_ms,
+            });
+            self.journal.push(Undo::TxLogged);
+        }
         self.tx_seq
     }
 
@@ -451,11 +526,46 @@ impl Model {
         let key = self.ledger.intern(wallet);
         self.ledger.add_at(key, key, asset, stored.clone());
         *self.funded.entry(asset.to_string()).or_default() += &stored;
+        // The `ledger` row a funding insert is (runbook "Funding"); it is not a step, so it is
+        // dated by the last step's clock.
+        if self.full() {
+            self.books
+                .entry(wallet, wallet, asset, &stored, self.step_now_ms);
+        } else {
+            self.books.entry_seq += 1;
+        }
     }
 
-    /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1/2.
+    /// The wallet whose RPC history the last request goes into (API-10), if it belongs there:
+    /// the broker records it with the bytes only it knows ([`Model::record_rpc`]).
+    pub fn take_history_sender(&mut self) -> Option<String> {
+        self.history_sender.take()
+    }
+
+    /// Appends a row to the RPC history (API-10); its id is assigned here.
+    pub fn record_rpc(&mut self, row: books::RpcRow) {
+        if self.full() {
+            self.books.record_rpc(row);
+        }
+    }
+
+    /// [`Model::fund`] with the broker's clock, which dates the `ledger` row (API-7).
+    pub fn fund_at(&mut self, wallet: &str, asset: &str, amount: &Dec, now_ms: u64) {
+        self.step_now_ms = now_ms;
+        self.fund(wallet, asset, amount);
+    }
+
+    /// Gives a wallet (exact `wallet` column string) a channel, to reach AS-CHAN-1 and AS-CHAN-2.
+    /// NOTIF-7: Clearnode pushes `cu` on on-chain channel events; this harness hook is none, so
+    /// nothing is pushed.
     pub fn add_channel(&mut self, wallet: &str, channel: Channel) {
-        self.channels.add(wallet, channel);
+        self.channels.add_at(wallet, channel, self.step_now_ms);
+    }
+
+    /// [`Model::add_channel`] with the broker's clock, which dates the row (API-4).
+    pub fn add_channel_at(&mut self, wallet: &str, channel: Channel, now_ms: u64) {
+        self.step_now_ms = now_ms;
+        self.add_channel(wallet, channel);
     }
 
     pub fn clear_channels(&mut self, wallet: &str) {

@@ -1,5 +1,5 @@
-//! Notification payloads and recipients (AS-NOTIF-1..4, NOTIF-1..9), plus the normaliser that
-//! makes arrays Clearnode emits in no defined order comparable.
+//! Notification payloads and recipients (AS-NOTIF-1 to AS-NOTIF-4, NOTIF-1 to NOTIF-9), plus the
+//! normaliser that makes arrays Clearnode emits in no defined order comparable.
 
 use super::amount;
 use super::ledger::Ledger;

@@ -127,6 +127,8 @@ pub fn opt_string(dst: &mut Option<String>, v: &Value) -> Parsed<()> {
 /// 2^53: integers up to here survive the trip through a double unchanged.
 const EXACT_IN_DOUBLE: u64 = 1 << 53;
 
+/// every JSON number went through a double; integers above 2^53 (a nonce) and long
+/// amounts come back rounded.
 fn number_text(v: &Value) -> Option<String> {
     match v {
         Value::Number(n) => n.as_f64().map(gojson::float_text),

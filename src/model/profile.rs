@@ -4,7 +4,7 @@
 /// Chosen once per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
-    /// `clearnode-0.5.2`: every AS-* rule and quirk Q-1…Q-37 that changes a result.
+    /// `clearnode-0.5.2`: every AS-* rule and quirk that changes a result.
     Clearnode052,
     /// `spec`: Clearnode where it is sound, plus the SPEC-* rejections.
     Spec,

@@ -1,4 +1,4 @@
-//! Session keys (SK-1..8, AS-SK-1..4): the `session_keys` table, the in-memory signer → wallet
+//! Session keys (the SK rules, SK-1 to SK-8, and AS-SK-1 to AS-SK-4): the `session_keys` table, the in-memory signer → wallet
 //! cache that app sessions and `verifySigner` consult, spending per key, revoke and listing.
 
 use super::amount::{self, Dec};
@@ -215,6 +215,8 @@ impl KeyStore {
         expires_at_s: u64,
         now_ms: u64,
     ) -> Result<(), String> {
+        // FUZZ-4: no proof of possession: any address may become this wallet's key, even
+        // another wallet's own address, unless it already is a registered key.
         if let Some((w, _)) = self.cache.get(address) {
             if w != wallet {
                 return Err("signer is already in use for another wallet".into());

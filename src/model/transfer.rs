@@ -3,6 +3,7 @@
 
 use super::amount::{self, Dec};
 use super::app_session::spec_amounts;
+use super::books::TxType;
 use super::clock;
 use super::ledger::{checksummed, is_hex_address, IsZeroValue};
 use super::outcome::{Call, Notification};
@@ -104,7 +105,7 @@ impl Model {
             Cow::Borrowed(p.destination)
         };
         let target = target.as_ref();
-        // an exact-string comparison.
+        // Q-35, FUZZ-7: an exact-string comparison, so a lower-case self address passes.
         if target == caller {
             return Err(fail("cannot transfer to self"));
         }
@@ -154,7 +155,13 @@ impl Model {
             let tag = via_key.then_some(signer.as_str());
             self.record(caller, caller, row.asset, &neg, tag)?;
             self.record(target, target, row.asset, &row.amount, None)?;
-            let id = self.next_tx_id();
+            let id = self.log_tx(
+                TxType::Transfer,
+                caller,
+                &to_account,
+                row.asset,
+                &row.amount,
+            );
             if !full {
                 continue;
             }

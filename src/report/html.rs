@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::data::{CaseReport, Class, Finding, RunReport, StepReport};
+use super::data::{CaseReport, Class, Direction, Finding, RunReport, StepReport};
 use super::escape::html as e;
 use super::view::{self, seconds, Tally, COLUMNS};
 
@@ -38,7 +38,7 @@ fn badge(class: Class) -> String {
 }
 
 /// An `id` attribute value for a case, usable as a fragment (`#case-area/name`).
-fn anchor(case_id: &str) -> String {
+pub(super) fn anchor(case_id: &str) -> String {
     let id: String = case_id
         .chars()
         .map(|c| if c.is_whitespace() { '_' } else { c })
@@ -309,18 +309,16 @@ fn step_block(doc: &mut String, step: &StepReport) {
     if !step.wire.is_empty() {
         doc.push_str("<table class=\"wire\">\n");
         for line in &step.wire {
-            // `>` is what the harness sent, `<` what the broker sent.
-            let dir = match line.dir.as_str() {
-                ">" => "sent",
-                "<" => "recv",
-                _ => "other",
+            let dir = match line.dir {
+                Direction::Sent => "sent",
+                Direction::Received => "recv",
             };
             let _ = writeln!(
                 doc,
                 "<tr class=\"{dir}\"><td class=\"conn\">{}</td><td class=\"dir\">{}</td>\
                  <td class=\"text\">{}</td></tr>",
                 e(&line.conn),
-                e(&line.dir),
+                line.dir.arrow(),
                 e(&line.text)
             );
         }
@@ -369,7 +367,7 @@ fn common_prefix(a: &str, b: &str) -> usize {
         .map_or(a.len().min(b.len()), |((i, _), _)| i)
 }
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;
 --pass:#1a7f37;--pass-bg:#dafbe1;--info:#0969da;--info-bg:#ddf4ff;--lax:#9a6700;--lax-bg:#fff8c5;
 --fail:#cf222e;--fail-bg:#ffebe9;--error:#8250df;--error-bg:#fbefff;--skip:#59636e;--skip-bg:#eff2f5;
@@ -430,7 +428,8 @@ table.wire{border-collapse:collapse;width:100%;margin-top:6px}
 .wire tr.sent td.text{background:#f3f8ff}.wire tr.recv td.text{background:#f4fbf5}
 "#;
 
-/// Expands or collapses the case blocks; the page reads the same with scripts off.
+/// Expands or collapses the case blocks; the page reads the same with scripts off. A link to
+/// `#case-…` (from the compatibility matrix) opens the case it points at.
 const SCRIPT: &str = r#"
 document.querySelectorAll('[data-show]').forEach(function (b) {
   b.addEventListener('click', function () {
@@ -440,12 +439,18 @@ document.querySelectorAll('[data-show]').forEach(function (b) {
     });
   });
 });
+function openTarget() {
+  var t = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (t && t.tagName === 'DETAILS') { t.open = true; t.scrollIntoView(); }
+}
+window.addEventListener('hashchange', openTarget);
+openTarget();
 "#;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::data::{Summary, WireLine};
+    use crate::report::data::{Direction, Summary, WireLine};
 
     const HOSTILE: &str =
         "<script>alert(document.cookie)</script> ]]> <img src=https://evil.test/x>";
@@ -473,7 +478,7 @@ mod tests {
                     received: Some(HOSTILE.into()),
                 }],
                 wire: vec![WireLine {
-                    dir: "<".into(),
+                    dir: Direction::Received,
                     conn: "A".into(),
                     text: HOSTILE.into(),
                 }],

@@ -210,7 +210,7 @@ fn details(report: &RunReport, case: &CaseReport, wire: bool) -> String {
         );
         if wire {
             for line in &step.wire {
-                let _ = writeln!(text, "  {} {} {}", line.conn, line.dir, line.text);
+                let _ = writeln!(text, "  {} {} {}", line.conn, line.dir.arrow(), line.text);
             }
             continue;
         }
@@ -233,7 +233,7 @@ fn details(report: &RunReport, case: &CaseReport, wire: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::data::{Finding, StepReport, Summary, WireLine};
+    use crate::report::data::{Direction, Finding, StepReport, Summary, WireLine};
 
     fn case(id: &str, class: Class, findings: Vec<Finding>) -> CaseReport {
         let area = id.split('/').next().unwrap_or_default().to_string();
@@ -253,7 +253,7 @@ mod tests {
                 class,
                 findings,
                 wire: vec![WireLine {
-                    dir: "<".into(),
+                    dir: Direction::Received,
                     conn: "A".into(),
                     text: "{\"res\":[1,\"error\",{\"error\":\"<script>]]>\"},5]}".into(),
                 }],

@@ -1,11 +1,12 @@
 //! Certification reports: the run's data and the writers that print it.
 
 pub mod data;
-mod escape;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod matrix;
 pub mod quirks;
 pub mod redact;
 mod view;
@@ -14,7 +15,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-pub use data::{CaseReport, Class, Finding, RunReport, StepReport, Summary, WireLine};
+pub use data::{CaseReport, Class, Direction, Finding, RunReport, StepReport, Summary, WireLine};
 pub use view::reproduce_command;
 
 /// The files `write_all` creates, in the order it writes them.

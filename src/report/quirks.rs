@@ -104,9 +104,16 @@ pub fn render(
         let cases = cases_of.get(d.id.as_str()).cloned().unwrap_or_default();
         let run: Vec<_> = cases.iter().filter(|(_, c)| *c != Class::Skip).collect();
         let note = notes.get(&d.id).map(String::as_str).unwrap_or("");
-        let verdict = if run.is_empty() && note.starts_with("**Confirmed**") {
+        let verdict = if run.is_empty() && note.starts_with("**Confirmed (race)**") {
+            // Shown by `nitrocert race` (a concurrent burst, no sequential vector can).
+            "confirmed (race)"
+        } else if run.is_empty() && note.starts_with("**Not reproduced (race)**") {
+            "not reproduced (race)"
+        } else if run.is_empty() && note.starts_with("**Confirmed**") {
             // Shown by a probe rather than a vector (the destructive findings).
             "confirmed (probe)"
+        } else if run.is_empty() && note.starts_with("**Refuted**") {
+            "refuted (probe)"
         } else if run.is_empty() {
             "not observed"
         } else if run

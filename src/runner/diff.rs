@@ -1,10 +1,15 @@
-//! Comparing what a broker sent with what the model expects, into findings of a class
-//! (PASS, INFORMATIONAL, NON-STRICT, FAIL). A divergence is data, never an `Err`.
+//! Comparing what a broker did with what the model expects, into findings of a class (PASS,
+//! INFORMATIONAL, NON-STRICT, FAIL). A divergence is data, never an `Err`.
 
-use crate::report::{Class, Finding};
-use crate::vectors::format::{Notification, Response, State};
+use crate::model::amount::render;
+use crate::model::invariants::check_step;
+use crate::model::Dec;
+use crate::scenario::books::Rows;
+use crate::scenario::{Books, Push, Reply};
+use crate::verdict::{Class, Finding};
 use crate::wire::Frame;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Result fields whose values are the broker's own (clock, randomness, tokens): only their
 /// presence is compared.
@@ -49,82 +54,75 @@ fn is_zero_value(v: &Value) -> bool {
     }
 }
 
-/// Compares a reply with the expected response.
-pub fn response(expected: &Response, reply: &Frame) -> Vec<Finding> {
-    let mut out = Vec::new();
+/// Compares the reply (if one came) with the expected one.
+pub fn reply(expected: &Reply, got: Option<&Frame>) -> Vec<Finding> {
+    let Some(got) = got else {
+        return match expected {
+            Reply::None => vec![],
+            _ => vec![finding(Class::Fail, "response", "no reply came")],
+        };
+    };
     match expected {
-        Response::Unmodelled { reason } => out.push(finding(
+        Reply::Unmodelled(reason) => vec![finding(
             Class::Skip,
             "response",
             format!("the model does not decide this request ({reason})"),
-        )),
-        Response::None => out.push(with(
+        )],
+        Reply::None => vec![with(
             finding(Class::Fail, "response", "no reply was expected (TRANS-4)"),
             "(no frame)",
-            format!("{} {}", reply.method, reply.params),
-        )),
-        Response::Error {
-            one_of,
-            prefixes,
-            any_text,
-            ..
-        } => match reply.error_message() {
-            None => out.push(with(
+            format!("{} {}", got.method, got.params),
+        )],
+        Reply::Err(errors) => match got.error_message() {
+            None => vec![with(
                 finding(
                     Class::Fail,
                     "accept/reject",
                     "the request should have been rejected, and was accepted",
                 ),
-                format!(
-                    "error: {}",
-                    one_of.first().map(String::as_str).unwrap_or("")
+                format!("error: {}", errors.text()),
+                format!("{}: {}", got.method, got.params),
+            )],
+            Some(text) if errors.accepts(text) => vec![],
+            Some(text) => vec![with(
+                finding(
+                    Class::NonStrict,
+                    "error text",
+                    "rejected as expected, with another text",
                 ),
-                format!("{}: {}", reply.method, reply.params),
-            )),
-            Some(text) => {
-                let exact = *any_text
-                    || one_of.iter().any(|t| t == text)
-                    || prefixes.iter().any(|p| text.starts_with(p.as_str()));
-                if !exact {
-                    out.push(with(
-                        finding(
-                            Class::NonStrict,
-                            "error text",
-                            "rejected as expected, with another text",
-                        ),
-                        one_of.join(" | "),
-                        text,
-                    ));
-                }
-            }
+                errors.texts.join(" | "),
+                text,
+            )],
         },
-        Response::Ok { method, result } => {
-            if let Some(text) = reply.error_message() {
-                out.push(with(
-                    finding(
-                        Class::Fail,
-                        "accept/reject",
-                        "the request should have been accepted, and was rejected",
-                    ),
-                    format!("{method}: {result}"),
-                    format!("error: {text}"),
-                ));
-                return out;
-            }
-            if &reply.method != method {
-                out.push(with(
-                    finding(
-                        Class::Fail,
-                        "response method",
-                        "the reply names another method",
-                    ),
-                    method.clone(),
-                    reply.method.clone(),
-                ));
-            }
-            compare_values("result", result, &reply.params, &mut out);
-        }
+        Reply::Ok { method, result } => success(method, result, got),
     }
+}
+
+fn success(method: &str, result: &Value, got: &Frame) -> Vec<Finding> {
+    if let Some(text) = got.error_message() {
+        return vec![with(
+            finding(
+                Class::Fail,
+                "accept/reject",
+                "the request should have been accepted, and was rejected",
+            ),
+            format!("{method}: {result}"),
+            format!("error: {text}"),
+        )];
+    }
+    let mut out = Vec::new();
+    if got.method != method {
+        out.push(with(
+            finding(
+                Class::Fail,
+                "response method",
+                "the reply names another method",
+            ),
+            method,
+            got.method.clone(),
+        ));
+    }
+    compare_values("result", result, &got.params, &mut out);
     out
 }
 
@@ -177,7 +175,7 @@ fn compare_values(path: &str, expected: &Value, received: &Value, out: &mut Vec<
 
 /// The parts of a notification that must match: the event, and for balance and session
 /// updates their content as sets (Clearnode's row order is random, Q-10).
-fn notification_key(method: &str, params: &Value) -> String {
+fn push_key(method: &str, params: &Value) -> String {
     let mut rows: Vec<String> = match method {
         "bu" => params["balance_updates"]
             .as_array()
@@ -209,35 +207,41 @@ fn notification_key(method: &str, params: &Value) -> String {
     format!("{method}[{}]", rows.join(","))
 }
 
-/// Compares the notifications one connection received during a step with the expected ones.
-/// Order is checked as a sequence of methods; contents as sets per method.
-pub fn notifications(conn: &str, expected: &[&Notification], received: &[Frame]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut want: Vec<String> = expected
+/// Compares the pushes one connection received during a step with the expected ones: the
+/// same notifications (contents as [`push_key`] reads them), in the model's order on that
+/// connection, where a run of equal non-zero groups may come in any order (Q-10; NOTIF-9 and
+/// AS-NOTIF-4 fix the rest).
+pub fn pushes(conn: &str, expected: &[&Push], received: &[Frame]) -> Vec<Finding> {
+    let want: Vec<(String, u32)> = expected
         .iter()
-        .map(|n| notification_key(&n.method, &n.params))
+        .map(|p| (push_key(&p.method, &p.params), p.group))
         .collect();
     let got: Vec<String> = received
         .iter()
-        .map(|f| notification_key(&f.method, &f.params))
+        .map(|f| push_key(&f.method, &f.params))
         .collect();
+    // Match each received push with the first unmatched expected one of the same content.
+    let mut matched = vec![false; want.len()];
+    let mut arrived = Vec::new();
     let mut extra = Vec::new();
     for g in &got {
-        match want.iter().position(|w| w == g) {
+        match (0..want.len()).find(|&i| !matched[i] && want[i].0 == *g) {
             Some(i) => {
-                want.remove(i);
+                matched[i] = true;
+                arrived.push(g.as_str());
             }
-            None => extra.push(g.clone()),
+            None => extra.push(g),
         }
     }
-    for missing in &want {
+    let mut out = Vec::new();
+    for (w, _) in want.iter().zip(&matched).filter(|(_, m)| !**m) {
         out.push(with(
             finding(
                 Class::Fail,
                 "notification",
                 format!("{conn}: a notification is missing"),
             ),
-            missing.clone(),
+            w.0.clone(),
             got.join(" "),
         ));
     }
@@ -245,23 +249,90 @@ pub fn notifications(conn: &str, expected: &[&Notification], received: &[Frame])
         let wrong_content = expected
             .iter()
             .any(|n| e.starts_with(&format!("{}[", n.method)));
-        let class = if wrong_content {
-            Class::Fail
-        } else {
-            Class::Informational
+        let (class, message) = match wrong_content {
+            true => (
+                Class::Fail,
+                format!("{conn}: a notification carries other content than expected"),
+            ),
+            false => (
+                Class::Informational,
+                format!("{conn}: an extra notification"),
+            ),
         };
-        let message = if wrong_content {
-            format!("{conn}: a notification carries other content than expected")
-        } else {
-            format!("{conn}: an extra notification")
-        };
-        out.push(with(finding(class, "notification", message), "", e));
+        out.push(with(finding(class, "notification", message), "", e.clone()));
+    }
+    let delivered: Vec<&(String, u32)> = want
+        .iter()
+        .zip(&matched)
+        .filter(|(_, m)| **m)
+        .map(|(w, _)| w)
+        .collect();
+    if !in_order(&delivered, &arrived) {
+        let expected: Vec<String> = delivered.iter().map(|(k, g)| grouped(k, *g)).collect();
+        out.push(with(
+            finding(
+                Class::Fail,
+                "notification order",
+                format!("{conn}: notifications arrived in another order than the model's (NOTIF-9, AS-NOTIF-4)"),
+            ),
+            expected.join(" "),
+            arrived.join(" "),
+        ));
     }
     out
 }
 
-/// Compares balances and sessions read back from the broker with the model's.
-pub fn state(expected: &State, received: &State) -> Vec<Finding> {
+fn grouped(key: &str, group: u32) -> String {
+    match group {
+        0 => key.to_string(),
+        g => format!("{key}~{g}"),
+    }
+}
+
+/// Does `arrived` follow `want` (both the same multiset), where a run of equal non-zero groups
+/// in `want` is one block whose members may arrive in any order?
+fn in_order(want: &[&(String, u32)], arrived: &[&str]) -> bool {
+    let mut rest = arrived;
+    let mut i = 0;
+    while i < want.len() {
+        let group = want[i].1;
+        let mut end = i + 1;
+        while group != 0 && end < want.len() && want[end].1 == group {
+            end += 1;
+        }
+        let mut block: Vec<&str> = want[i..end].iter().map(|(k, _)| k.as_str()).collect();
+        let Some((head, tail)) = rest.split_at_checked(block.len()) else {
+            return false;
+        };
+        let mut came = head.to_vec();
+        block.sort_unstable();
+        came.sort_unstable();
+        if block != came {
+            return false;
+        }
+        rest = tail;
+        i = end;
+    }
+    rest.is_empty()
+}
+
+/// Rows as the vectors print them (amounts rendered), for a finding.
+fn rows_text(rows: &Rows) -> String {
+    let rendered: BTreeMap<&str, BTreeMap<&str, String>> = rows
+        .iter()
+        .map(|(name, assets)| {
+            let assets = assets
+                .iter()
+                .map(|(a, v)| (a.as_str(), render(v)))
+                .collect();
+            (name.as_str(), assets)
+        })
+        .collect();
+    serde_json::to_string(&rendered).unwrap_or_default()
+}
+
+/// Compares the books read back from the broker with the model's.
+pub fn books(expected: &Books, received: &Books) -> Vec<Finding> {
     let mut out = Vec::new();
     if expected.unified != received.unified {
         out.push(with(
@@ -270,41 +341,40 @@ pub fn state(expected: &State, received: &State) -> Vec<Finding> {
                 "balance",
                 "unified balances differ from the model's",
             ),
-            serde_json::to_string(&expected.unified).unwrap_or_default(),
-            serde_json::to_string(&received.unified).unwrap_or_default(),
+            rows_text(&expected.unified),
+            rows_text(&received.unified),
         ));
     }
     for e in &expected.sessions {
-        match received
+        let Some(r) = received
             .sessions
             .iter()
             .find(|r| r.app_session_id == e.app_session_id)
-        {
-            None => out.push(with(
+        else {
+            out.push(with(
                 finding(Class::Fail, "session", "a session is missing"),
                 e.app_session_id.clone(),
                 "(not listed by get_app_sessions)",
-            )),
-            Some(r) => {
-                if (r.version, &r.status) != (e.version, &e.status) {
-                    out.push(with(
-                        finding(Class::Fail, "session", "version or status differs"),
-                        format!("v{} {}", e.version, e.status),
-                        format!("v{} {}", r.version, r.status),
-                    ));
-                }
-                if r.balances != e.balances {
-                    out.push(with(
-                        finding(
-                            Class::Fail,
-                            "balance",
-                            "session balances differ from the model's",
-                        ),
-                        serde_json::to_string(&e.balances).unwrap_or_default(),
-                        serde_json::to_string(&r.balances).unwrap_or_default(),
-                    ));
-                }
-            }
+            ));
+            continue;
+        };
+        if (r.version, &r.status) != (e.version, &e.status) {
+            out.push(with(
+                finding(Class::Fail, "session", "version or status differs"),
+                format!("v{} {}", e.version, e.status),
+                format!("v{} {}", r.version, r.status),
+            ));
+        }
+        if r.balances != e.balances {
+            out.push(with(
+                finding(
+                    Class::Fail,
+                    "balance",
+                    "session balances differ from the model's",
+                ),
+                rows_text(&e.balances),
+                rows_text(&r.balances),
+            ));
         }
     }
     for r in &received.sessions {
@@ -327,6 +397,79 @@ pub fn state(expected: &State, received: &State) -> Vec<Finding> {
     out
 }
 
+/// The books of both sides from one step to the next, for the invariants over a step.
+pub struct Trail {
+    /// Cumulative funding per asset (setup balances).
+    pub funded: BTreeMap<String, Dec>,
+    /// The model's books after the previous step.
+    pub model: Books,
+    /// The books read from the broker after the previous step.
+    pub live: Books,
+}
+
+impl Trail {
+    /// The invariants over the broker's step (conservation, rejected steps change nothing,
+    /// versions, closed sessions; AS-INV-1..4) that the model's own step keeps: a broker
+    /// that breaks one the model breaks too (a Clearnode quirk) is judged by the books alone.
+    pub fn step(
+        &mut self,
+        model: &Books,
+        model_accepted: bool,
+        live: Books,
+        live_accepted: bool,
+    ) -> Vec<Finding> {
+        let broken_by_model: Vec<&str> = check_step(
+            &self.model.snapshot(&self.funded),
+            &model.snapshot(&self.funded),
+            model_accepted,
+        )
+        .iter()
+        .map(|v| v.rule())
+        .collect();
+        let findings = check_step(
+            &self.live.snapshot(&self.funded),
+            &live.snapshot(&self.funded),
+            live_accepted,
+        )
+        .into_iter()
+        .filter(|v| !broken_by_model.contains(&v.rule()))
+        .map(|v| finding(Class::Fail, "invariant", v.to_string()))
+        .collect();
+        self.model = model.clone();
+        self.live = live;
+        findings
+    }
+}
+
+/// Every frame the broker sent carries its signature: `sig[0]` recovers to its address
+/// (RSIG-1, RSIG-4).
+pub fn signatures(broker: &str, received: &[(String, Frame)]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (conn, frame) in received {
+        let signer = frame.signers().into_iter().next();
+        if matches!(&signer, Some(Ok(a)) if a == broker) {
+            continue;
+        }
+        out.push(with(
+            finding(
+                Class::Fail,
+                "broker signature",
+                format!(
+                    "{conn}: sig[0] of a `{}` frame does not recover to the broker address (RSIG-4)",
+                    frame.method
+                ),
+            ),
+            broker,
+            match signer {
+                Some(Ok(a)) => a,
+                Some(Err(e)) => e.to_string(),
+                None => "(no signature)".into(),
+            },
+        ));
+    }
+    out
+}
+
 /// The class of a list of findings: the worst one, PASS when there are none.
 pub fn worst(findings: &[Finding]) -> Class {
     findings
@@ -334,4 +477,85 @@ pub fn worst(findings: &[Finding]) -> Class {
         .map(|f| f.class)
         .max()
         .unwrap_or(Class::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn push(method: &str, amount: &str, group: u32) -> Push {
+        Push {
+            conn: "A".into(),
+            method: method.into(),
+            params: json!({"balance_updates": [{"asset": "usdc", "amount": amount}]}),
+            group,
+        }
+    }
+
+    fn frame(p: &Push) -> Frame {
+        crate::wire::parse_frame(&format!(
+            "{{\"res\":[0,\"{}\",{},1],\"sig\":[]}}",
+            p.method, p.params
+        ))
+        .unwrap()
+    }
+
+    fn classes(expected: &[Push], arrived: &[&Push]) -> Vec<(Class, String)> {
+        let want: Vec<&Push> = expected.iter().collect();
+        let got: Vec<Frame> = arrived.iter().map(|p| frame(p)).collect();
+        pushes("A", &want, &got)
+            .into_iter()
+            .map(|f| (f.class, f.what))
+            .collect()
+    }
+
+    #[test]
+    fn order_is_checked_on_a_connection_and_a_group_is_free() {
+        let (a, b, c) = (push("bu", "1", 0), push("bu", "2", 0), push("bu", "3", 0));
+        let fixed = [a.clone(), b.clone(), c.clone()];
+        assert!(classes(&fixed, &[&a, &b, &c]).is_empty());
+        assert_eq!(
+            classes(&fixed, &[&b, &a, &c]),
+            vec![(Class::Fail, "notification order".to_string())]
+        );
+        // a run of one non-zero group arrives in any order, but not across its bounds.
+        let (a1, b1) = (push("bu", "1", 1), push("bu", "2", 1));
+        let grouped = [a1.clone(), b1.clone(), c.clone()];
+        assert!(classes(&grouped, &[&b1, &a1, &c]).is_empty());
+        assert_eq!(
+            classes(&grouped, &[&a1, &c, &b1]),
+            vec![(Class::Fail, "notification order".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_missing_push_is_reported_once_not_as_disorder() {
+        let (a, b, c) = (push("bu", "1", 0), push("bu", "2", 0), push("bu", "3", 0));
+        assert_eq!(
+            classes(&[a.clone(), b, c.clone()], &[&a, &c]),
+            vec![(Class::Fail, "notification".to_string())]
+        );
+    }
+
+    #[test]
+    fn error_texts_are_judged_by_the_models_error_set() {
+        let errors = crate::model::ErrorSet {
+            prefixes: vec!["failed to".into()],
+            ..crate::model::ErrorSet::one("exact")
+        };
+        let reply = |text: &str| {
+            crate::wire::parse_frame(&format!(
+                "{{\"res\":[1,\"error\",{{\"error\":\"{text}\"}},1],\"sig\":[]}}"
+            ))
+            .unwrap()
+        };
+        let expected = Reply::Err(errors);
+        assert!(super::reply(&expected, Some(&reply("exact"))).is_empty());
+        assert!(super::reply(&expected, Some(&reply("failed to x"))).is_empty());
+        assert_eq!(
+            super::reply(&expected, Some(&reply("other")))[0].class,
+            Class::NonStrict
+        );
+    }
 }

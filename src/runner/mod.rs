@@ -2,29 +2,41 @@
 //! against the model, and collect a [`RunReport`]. A divergence is a finding in the report;
 //! `Err` only means the harness itself could not run.
 
+pub mod budget;
 pub mod case;
 pub mod diff;
+mod error;
 pub mod funder;
 pub mod known;
+pub mod live;
 pub mod observe;
+mod setup;
 pub mod target;
 
+pub use error::CaseError;
 pub use target::{ChannelHook, Funding, Target};
 
 use crate::model::Profile;
-use crate::report::{RunReport, Summary};
+use crate::scenario::Role;
 use crate::vectors::Vector;
+use crate::verdict::{CaseReport, RunReport, Summary};
 
 /// Prints progress; a bar on a terminal, plain lines elsewhere.
 pub trait Progress {
-    fn case_done(&mut self, done: usize, total: usize, report: &crate::report::CaseReport);
+    fn case_done(&mut self, done: usize, total: usize, report: &CaseReport);
+
+    /// Why the run should end now, if it should (`--fail-fast`, [`budget::FindingsBudget`]):
+    /// the cases not run yet are reported as SKIP with this reason.
+    fn stop(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No progress output.
 pub struct Quiet;
 
 impl Progress for Quiet {
-    fn case_done(&mut self, _: usize, _: usize, _: &crate::report::CaseReport) {}
+    fn case_done(&mut self, _: usize, _: usize, _: &CaseReport) {}
 }
 
 /// What to run and where.
@@ -39,7 +51,7 @@ pub struct RunConfig {
 /// Replays `vectors` on the target, one case after another.
 pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Progress) -> RunReport {
     let started = std::time::Instant::now();
-    let started_at = crate::model::clock::rfc3339(crate::client::now_ms());
+    let started_at = crate::model::clock::rfc3339(crate::clock::now_ms());
     let mut cases = Vec::new();
     let mut challenges_spent = 0;
     for (i, vector) in vectors.iter().enumerate() {
@@ -78,6 +90,10 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
         config.known.apply(&mut report);
         progress.case_done(i + 1, vectors.len(), &report);
         cases.push(report);
+        if let Some(reason) = progress.stop() {
+            cases.extend(vectors[i + 1..].iter().map(|v| budget::not_run(v, &reason)));
+            break;
+        }
     }
     let summary = Summary::of(&cases);
     RunReport {
@@ -112,7 +128,7 @@ fn challenge_estimate(vector: &Vector) -> usize {
         .setup
         .identities
         .iter()
-        .filter(|i| i.role == "wallet")
+        .filter(|i| i.role == Role::Wallet)
         .count();
     let steps = vector
         .steps

@@ -3,13 +3,13 @@
 //! session (`get_ledger_balances` with `account_id`, Q-14). A broker that answers right but
 //! books wrong is caught here.
 
-use super::case::CaseError;
+use super::error::CaseError;
 use crate::client::{now_ms, AuthRequest, Connection};
-use crate::crypto::SecretKey;
-use crate::model::amount::{parse_decimal, render};
-use crate::model::invariants::{SessionSnapshot, Snapshot};
+use crate::crypto::{identity::from_label, SecretKey};
+use crate::model::amount::parse_decimal;
+use crate::model::ledger::IsZeroValue;
 use crate::model::Dec;
-use crate::vectors::format::{SessionState, State};
+use crate::scenario::{Books, SessionBook, SessionStatus};
 use crate::wire::{encode_req, encode_signed};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -94,8 +94,7 @@ impl Observers {
         }
         for (name, (url, limits, wallet, key)) in logins {
             // A fresh key: the old one may have expired with the clock (SK-2 refuses it).
-            let digest = crate::crypto::keccak256(format!("{}/again", key.to_hex()));
-            let fresh = SecretKey::from_bytes(&digest).unwrap_or(key);
+            let fresh = from_label(&format!("{}/again", key.to_hex()));
             self.add(&url, &limits, &name, &wallet, None, &fresh)
                 .await?;
         }
@@ -104,7 +103,7 @@ impl Observers {
 
     /// Reads the books (see [`Observers::read_once`]), logging in again once if the broker's
     /// clock made the observers' sessions lapse.
-    pub async fn read(&mut self, sessions: &[String]) -> Result<State, CaseError> {
+    pub async fn read(&mut self, sessions: &[String]) -> Result<Books, CaseError> {
         match self.read_once(sessions).await {
             Err(CaseError::Observe(e))
                 if e.contains("session expired") || e.contains("authentication required") =>
@@ -131,32 +130,35 @@ impl Observers {
         Ok(reply.frame.params)
     }
 
-    fn rows(value: &Value) -> BTreeMap<String, String> {
+    /// The non-zero rows of a `get_ledger_balances` result: asset → amount.
+    fn rows(value: &Value) -> Result<BTreeMap<String, Dec>, CaseError> {
         let mut out = BTreeMap::new();
         for row in value["ledger_balances"].as_array().into_iter().flatten() {
             let asset = row["asset"].as_str().unwrap_or_default().to_string();
-            let amount = match &row["amount"] {
+            let text = match &row["amount"] {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let amount = parse_decimal(&amount).map(|d| render(&d)).unwrap_or(amount);
-            if amount != "0" {
+            let amount = parse_decimal(&text).map_err(|e| {
+                CaseError::Observe(format!("{asset} amount {text:?} is not a decimal: {e:?}"))
+            })?;
+            if !amount.is_zero_value() {
                 out.insert(asset, amount);
             }
         }
-        out
+        Ok(out)
     }
 
     /// Reads the books. `sessions` are the ids the model knows of; sessions the broker lists
     /// for the case's wallets are added.
-    pub async fn read_once(&mut self, sessions: &[String]) -> Result<State, CaseError> {
+    pub async fn read_once(&mut self, sessions: &[String]) -> Result<Books, CaseError> {
         let offset = self.clock_offset_ms;
-        let mut state = State::default();
+        let mut state = Books::default();
         let mut ids: Vec<String> = sessions.to_vec();
         let mut listed: BTreeMap<String, (String, u64)> = BTreeMap::new();
         for (name, (address, conn)) in self.conns.iter_mut() {
             let rows =
-                Self::rows(&Self::call(conn, "get_ledger_balances", json!({}), offset).await?);
+                Self::rows(&Self::call(conn, "get_ledger_balances", json!({}), offset).await?)?;
             if !rows.is_empty() {
                 state.unified.insert(name.clone(), rows);
             }
@@ -211,14 +213,14 @@ impl Observers {
                         offset,
                     )
                     .await?,
-                );
+                )?;
                 if !rows.is_empty() {
                     balances.insert(name.clone(), rows);
                 }
             }
-            state.sessions.push(SessionState {
+            state.sessions.push(SessionBook {
                 app_session_id: id,
-                status,
+                status: SessionStatus::from(status),
                 version,
                 balances,
             });
@@ -234,36 +236,4 @@ impl Observers {
             conn.close().await;
         }
     }
-}
-
-/// The invariant checker's view of a [`State`].
-pub fn snapshot(state: &State, funded: &BTreeMap<String, Dec>) -> Snapshot {
-    let dec = |s: &String| parse_decimal(s).unwrap_or_default();
-    let mut snap = Snapshot {
-        funded: funded.clone(),
-        ..Snapshot::default()
-    };
-    for (wallet, rows) in &state.unified {
-        for (asset, amount) in rows {
-            snap.unified
-                .insert((wallet.clone(), asset.clone()), dec(amount));
-        }
-    }
-    for s in &state.sessions {
-        let mut balances = BTreeMap::new();
-        for (wallet, rows) in &s.balances {
-            for (asset, amount) in rows {
-                balances.insert((wallet.clone(), asset.clone()), dec(amount));
-            }
-        }
-        snap.sessions.insert(
-            s.app_session_id.clone(),
-            SessionSnapshot {
-                version: s.version,
-                status: s.status.clone(),
-                balances,
-            },
-        );
-    }
-    snap
 }

@@ -1,17 +1,17 @@
 //! The broker under test and the hooks that prepare it: how its wallets get funds and its
 //! channels get state when the harness does not own its database (lnprototest's runner hooks).
 
-use crate::broker::Control;
+use crate::broker::{BrokerControl, RemoteControl};
 use crate::client::Limits;
-use crate::model::amount::parse_decimal;
-use crate::model::{Channel, ChannelStatus};
+use crate::model::ChannelStatus;
 use std::time::Duration;
 
 /// How test wallets get unified balances.
 #[derive(Clone)]
 pub enum Funding {
-    /// The embedded broker: credit the model directly.
-    Embedded(Control),
+    /// The embedded broker: credit the model directly (in-process) or through its control
+    /// interface (`nitrocert serve --control`).
+    Embedded(BrokerControl),
     /// A shell command with `{wallet}`, `{asset}`, `{amount}` placeholders (for Clearnode:
     /// `adapters/clearnode/fund.sh {wallet} {asset} {amount}`).
     Command(String),
@@ -24,7 +24,7 @@ pub enum Funding {
 /// How a wallet gets a channel (AS-CHAN-1/2).
 #[derive(Clone)]
 pub enum ChannelHook {
-    Embedded(Control),
+    Embedded(BrokerControl),
     /// A shell command with `{wallet}`, `{status}`, `{amount}` placeholders.
     Command(String),
     None,
@@ -44,8 +44,9 @@ pub struct Target {
     pub restart: Option<String>,
     /// `auth_request`s allowed between two restarts.
     pub challenge_budget: usize,
-    /// The broker's clock, when the harness can move it (the embedded broker).
-    pub clock: Option<Control>,
+    /// The broker's clock, when the harness can move it (the embedded broker, in-process or
+    /// through its control interface).
+    pub clock: Option<BrokerControl>,
     /// `get_config.broker_address`: every frame's `sig[0]` must recover to it (RSIG-4).
     pub broker_address: Option<String>,
 }
@@ -95,19 +96,52 @@ impl Target {
     /// The embedded broker `handle`, prepared through its own hooks (funding and channels go
     /// straight to its model; nothing to restart).
     pub fn embedded(handle: &crate::broker::BrokerHandle, name: String, limits: Limits) -> Self {
-        let control = handle.control();
+        Self::controlled(
+            &handle.url(),
+            name,
+            BrokerControl::InProcess(handle.control()),
+            limits,
+            handle.broker_address.clone(),
+        )
+    }
+
+    /// A broker at `url` prepared through a control interface (`nitrocert serve --control`,
+    /// at `control`): funding, channels and the clock all go through it, as in-process.
+    pub fn remote_controlled(
+        url: &str,
+        name: Option<String>,
+        control: RemoteControl,
+        limits: Limits,
+        broker_address: String,
+    ) -> Self {
+        Self::controlled(
+            url,
+            name.unwrap_or_else(|| name_from_url(url)),
+            BrokerControl::Remote(control),
+            limits,
+            broker_address,
+        )
+    }
+
+    fn controlled(
+        url: &str,
+        name: String,
+        control: BrokerControl,
+        limits: Limits,
+        broker_address: String,
+    ) -> Self {
         Target {
             name,
-            url: handle.url(),
+            url: url.to_string(),
             funding: Funding::Embedded(control.clone()),
-            channels: ChannelHook::Embedded(control),
+            channels: ChannelHook::Embedded(control.clone()),
             limits,
             restart: None,
             // The embedded broker keeps Clearnode's cap of 1000 pending challenges; the runner
             // moves its clock past the purge instead of restarting it.
             challenge_budget: 800,
-            clock: Some(handle.control()),
-            broker_address: Some(handle.broker_address.clone()),
+            clock: Some(control),
+            broker_address: Some(broker_address),
         }
     }
 
@@ -135,13 +169,17 @@ impl Target {
         }
     }
 
-    /// Moves the broker's clock forward; `false` when the target has no clock hook.
+    /// Moves the broker's clock forward; `false` when the target has no clock hook, or when
+    /// the hook failed (then said on stderr: the case that needed it will show why).
     pub fn advance(&self, ms: u64) -> bool {
         match &self.clock {
-            Some(control) => {
-                control.advance(ms);
-                true
-            }
+            Some(control) => match control.advance(ms) {
+                Ok(()) => true,
+                Err(e) => {
+                    eprintln!("nitrocert: warning: moving the broker's clock failed: {e}");
+                    false
+                }
+            },
             None => false,
         }
     }
@@ -149,11 +187,7 @@ impl Target {
     /// Credits `amount` of `asset` to `wallet` through the funding hook.
     pub async fn fund(&self, wallet: &str, asset: &str, amount: &str) -> Result<(), String> {
         match &self.funding {
-            Funding::Embedded(control) => {
-                let value = parse_decimal(amount).map_err(|e| format!("amount {amount}: {e:?}"))?;
-                control.fund(wallet, asset, &value);
-                Ok(())
-            }
+            Funding::Embedded(control) => control.fund(wallet, asset, amount).await,
             Funding::Command(template) => {
                 run_command(&fill_template(
                     template,
@@ -177,32 +211,22 @@ impl Target {
     }
 
     /// Gives `wallet` a channel in `status` holding `amount`.
-    pub async fn channel(&self, wallet: &str, status: &str, amount: &str) -> Result<(), String> {
+    pub async fn channel(
+        &self,
+        wallet: &str,
+        status: ChannelStatus,
+        amount: &str,
+    ) -> Result<(), String> {
         match &self.channels {
-            ChannelHook::Embedded(control) => {
-                let status = match status {
-                    "open" => ChannelStatus::Open,
-                    "challenged" => ChannelStatus::Challenged,
-                    "resizing" => ChannelStatus::Resizing,
-                    other => return Err(format!("unknown channel status {other}")),
-                };
-                let raw_amount = parse_decimal(amount).map_err(|e| format!("{e:?}"))?;
-                control.add_channel(
-                    wallet,
-                    Channel {
-                        channel_id: crate::crypto::to_hex(crate::crypto::keccak256(
-                            format!("{wallet}/{status:?}/{amount}").as_bytes(),
-                        )),
-                        status,
-                        raw_amount,
-                    },
-                );
-                Ok(())
-            }
+            ChannelHook::Embedded(control) => control.channel(wallet, status, amount).await,
             ChannelHook::Command(template) => {
                 run_command(&fill_template(
                     template,
-                    &[("wallet", wallet), ("status", status), ("amount", amount)],
+                    &[
+                        ("wallet", wallet),
+                        ("status", status.as_str()),
+                        ("amount", amount),
+                    ],
                 ))
                 .await
             }

@@ -2,9 +2,20 @@
 //! replays without our code. One file per case; `vectors/schema.json` is its JSON Schema and
 //! `vectors/README.md` explains it.
 
+use crate::model::{ChannelStatus, Dec};
+use crate::scenario::{self, edge, Challenge, Expectation, Outgoing, Reply, SignKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// Every notification pushed to the case's connections during a step.
+pub use crate::scenario::Push as Notification;
+pub use crate::scenario::{
+    AllowanceSpec, Auth, Balance, Connection, Identity, RawTemplate, Role, Setup, SigSpec,
+    VerifySpec,
+};
+/// Observable balances (amounts as decimal strings on disk) and sessions.
+pub use crate::scenario::{Books as State, SessionBook as SessionState};
 
 pub const FORMAT: &str = "nitrocert-vector/1";
 
@@ -41,62 +52,6 @@ pub struct Provenance {
     pub source_hash: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Setup {
-    /// The broker clock at the first step (Unix ms); each step's `at_ms` is relative to it.
-    pub now_ms: u64,
-    /// Public test keys. Never fund them on a real network.
-    pub identities: Vec<Identity>,
-    /// Unified balances credited before the first step.
-    pub balances: Vec<Balance>,
-    /// Connections opened (and authenticated, when `wallet` is set) before the first step.
-    pub connections: Vec<Connection>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Identity {
-    pub name: String,
-    /// `wallet` or `session_key`.
-    pub role: String,
-    pub private_key: String,
-    pub address: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Balance {
-    /// An identity name.
-    pub wallet: String,
-    pub asset: String,
-    pub amount: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Connection {
-    pub name: String,
-    /// The wallet (identity name) it authenticates as; absent: never authenticated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<Auth>,
-}
-
-/// An `auth_request` / `auth_verify` handshake (AUTH-4 … AUTH-8).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Auth {
-    pub wallet: String,
-    /// Identity name of the session key registered by this handshake.
-    pub session_key: String,
-    pub application: String,
-    pub scope: String,
-    /// Seconds after `setup.now_ms`.
-    pub expires_in_s: u64,
-    pub allowances: Vec<AllowanceSpec>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AllowanceSpec {
-    pub asset: String,
-    pub amount: String,
-}
-
 /// One thing the harness does, and what each profile expects of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -121,7 +76,7 @@ pub enum Action {
         signers: Vec<String>,
         wire: String,
         /// `req[3]` minus the broker clock (negative: stale requests, WIRE-12).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "edge::is_zero")]
         ts_offset_ms: i64,
     },
     /// A frame sent byte for byte as filled. Without a `template` it is never rebuilt (envelope
@@ -136,71 +91,86 @@ pub enum Action {
     /// `auth_verify` built at replay time from the last `auth_request` sent on `policy_conn`
     /// (default: this connection) and the challenge the broker issued for it, so that a live
     /// broker's random challenges can be answered (AUTH-5 … AUTH-7).
-    AuthVerify(AuthVerify),
+    AuthVerify(VerifySpec),
     /// Harness hook: give `wallet` a channel in `status` holding `amount` (AS-CHAN-1/2).
     Channel {
         wallet: String,
-        status: String,
-        amount: String,
+        #[serde(with = "edge::channel_status")]
+        status: ChannelStatus,
+        #[serde(with = "edge::decimal")]
+        amount: Dec,
     },
 }
 
-/// How a hand-built signed frame is rebuilt at another clock and with other identities. `text`
-/// is `{"req":<req>,"sig":[…]}` with `req` as given but its last element (the `ts`) set to the
-/// broker clock + `ts_offset_ms`, and `sig` built from `sig` in order. With `resend_step`, the
-/// frame is instead exactly the one sent at that step (index into `steps`) of the same case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RawTemplate {
-    /// The `req` array text exactly as sent (live replays rename identities and session ids in
-    /// it like in requests); its last element, the `ts`, is a plain integer.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub req: String,
-    /// `req[3]` minus the broker clock (negative: stale, positive: in the future).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub ts_offset_ms: i64,
-    /// How each `sig` entry is made, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sig: Vec<SigSpec>,
-    /// Resend the frame sent at this step, byte for byte (replay cache, 0.2 rollback).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resend_step: Option<usize>,
+impl Action {
+    /// How the file records a planned action: with the bytes the shadow planned for it
+    /// (`now_ms`: the broker clock it was planned at, which a template's `req` carries).
+    pub fn recorded(action: &scenario::Action, outgoing: &Outgoing, now_ms: u64) -> Action {
+        let sent = || match outgoing {
+            Outgoing::Frame { text, .. } => text.clone(),
+            other => unreachable!("a request or a raw frame plans a frame, not {other:?}"),
+        };
+        match action {
+            scenario::Action::Request {
+                method,
+                signers,
+                ts_offset_ms,
+                ..
+            } => Action::Request {
+                method: method.clone(),
+                signers: signers.clone(),
+                wire: sent(),
+                ts_offset_ms: *ts_offset_ms,
+            },
+            scenario::Action::Raw { text, .. } => Action::Raw {
+                text: text.clone(),
+                template: None,
+            },
+            scenario::Action::Template { template, .. } => Action::Raw {
+                text: sent(),
+                template: Some(template.stamped(now_ms)),
+            },
+            scenario::Action::Authenticate { auth, .. } => Action::Authenticate(auth.clone()),
+            scenario::Action::AuthVerify { spec, .. } => Action::AuthVerify(spec.clone()),
+            scenario::Action::Channel {
+                wallet,
+                status,
+                amount,
+            } => Action::Channel {
+                wallet: wallet.clone(),
+                status: *status,
+                amount: amount.clone(),
+            },
+        }
+    }
 }
 
-/// One `sig` entry of a [`RawTemplate`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum SigSpec {
-    /// The identity's signature over the `req` bytes.
-    Signer { name: String },
-    /// The same with its last byte (v) replaced by `v`, e.g. 29.
-    SignerV { name: String, v: u8 },
-    /// The same with v − 27 (v = 0/1 instead of 27/28).
-    SignerV01 { name: String },
-    /// The identity's signature over `bytes` (renamed like `req`) instead of the `req`.
-    OverOther { name: String, bytes: String },
-    /// A fixed hex string (malformed signatures: `0x00`, 64 bytes, 65 zero bytes).
-    Literal { hex: String },
-}
-
-/// How an `auth_verify` step is built.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An `auth_verify` step as catalogue scripts spell it (kinds as text). The file and the
+/// shadow use the typed [`VerifySpec`] it converts into.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthVerify {
-    /// The identity that signs; absent: `sig: []`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
-    /// The connection whose last `auth_request` and challenge are used (default: the step's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_conn: Option<String>,
-    /// `issued` (the challenge as issued), `issued-braces-upper` (`{…}` in upper case, AUTH-5),
-    /// `absent` (no `challenge` member), or any other text, sent as is.
+    /// `issued`, `issued-braces-upper`, `absent`, or a literal challenge.
     pub challenge: String,
-    /// `policy` (the EIP-712 Policy, AUTH-6) or `req` (keccak256 of the req bytes: wrong on
-    /// purpose).
+    /// `policy` or `req`.
     pub sign: String,
 }
 
-fn is_zero(v: &i64) -> bool {
-    *v == 0
+impl From<AuthVerify> for VerifySpec {
+    fn from(spec: AuthVerify) -> Self {
+        let sign = match spec.sign.as_str() {
+            "policy" => SignKind::Policy,
+            "req" => SignKind::Req,
+            other => panic!("an auth_verify signs `policy` or `req`, not {other:?}"),
+        };
+        VerifySpec {
+            signer: spec.signer,
+            policy_conn: spec.policy_conn,
+            challenge: Challenge::from(spec.challenge),
+            sign,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,33 +215,35 @@ pub enum Response {
     Unmodelled { reason: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notification {
-    pub conn: String,
-    pub method: String,
-    pub params: Value,
-    #[serde(default, skip_serializing_if = "is_zero_u32")]
-    pub group: u32,
+impl From<&Reply> for Response {
+    fn from(reply: &Reply) -> Self {
+        match reply {
+            Reply::Ok { method, result } => Response::Ok {
+                method: method.clone(),
+                result: result.clone(),
+            },
+            Reply::Err(e) => Response::Error {
+                one_of: e.texts.clone(),
+                prefixes: e.prefixes.clone(),
+                any_text: e.any_text,
+                rule: e.rule.map(str::to_string),
+            },
+            Reply::None => Response::None,
+            Reply::Unmodelled(reason) => Response::Unmodelled {
+                reason: reason.clone(),
+            },
+        }
+    }
 }
 
-fn is_zero_u32(v: &u32) -> bool {
-    *v == 0
-}
-
-/// Observable balances: wallet name → asset → amount (zero rows left out), and sessions.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct State {
-    pub unified: BTreeMap<String, BTreeMap<String, String>>,
-    pub sessions: Vec<SessionState>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SessionState {
-    pub app_session_id: String,
-    pub status: String,
-    pub version: u64,
-    /// Wallet name (or the participant string when it names no identity) → asset → amount.
-    pub balances: BTreeMap<String, BTreeMap<String, String>>,
+impl From<&Expectation> for Expect {
+    fn from(e: &Expectation) -> Self {
+        Expect {
+            response: Response::from(&e.reply),
+            notifications: e.pushes.clone(),
+            state: e.books.clone(),
+        }
+    }
 }
 
 impl Vector {

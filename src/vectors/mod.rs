@@ -1,11 +1,13 @@
-//! Golden vectors: the catalogue of cases (Rust scripts), filled through the model into
-//! `vectors/<area>/<case>.json`, checked for drift, listed, and measured for rule coverage.
+//! Golden vectors: the catalogue of cases (Rust scripts), filled through the shadow (the model
+//! behind the wire) into `vectors/<area>/<case>.json`, checked for drift, replayed from the file
+//! alone, listed, and measured for rule coverage.
 
 pub mod build;
 pub mod catalog;
 pub mod coverage;
 pub mod fill;
 pub mod format;
+pub mod instance;
 pub mod recorder;
 pub mod replay;
 

@@ -57,7 +57,8 @@ impl Frame {
         keccak256(self.raw.as_bytes())
     }
 
-    /// The signer of each `sig` entry, in order.
+    /// The signer of each `sig` entry, in order (a response's `sig[0]` is the broker's: VEC-6 is
+    /// the known answer of that check).
     pub fn signers(&self) -> Vec<Result<String, CryptoError>> {
         let digest = self.digest();
         self.sig
@@ -128,8 +129,10 @@ pub fn parse_frame(text: &str) -> Result<Frame, WireError> {
     let bad = |index, why| WireError::BadElement { member, index, why };
     let id = as_u64(&elements[0]).ok_or(bad(0, "the id must be an unsigned integer"))?;
     let method = as_string(&elements[1]).ok_or(bad(1, "the method must be a string"))?;
+    // Valid JSON may hold a lone surrogate (JSON.stringify writes one); the raw bytes are
+    // kept for signatures and params read as Go reads them.
     let params: Value =
-        serde_json::from_str(elements[2].get()).map_err(|_| bad(2, "params are not JSON"))?;
+        super::js::go_value(elements[2].get()).map_err(|_| bad(2, "params are not JSON"))?;
     let ts = as_u64(&elements[3]).ok_or(bad(3, "the timestamp must be an unsigned integer"))?;
     Ok(Frame {
         kind,

@@ -1,4 +1,4 @@
-//! Decoding a client frame the way Clearnode v0.5.2 does (WIRE-3 … WIRE-8, WIRE-15, SIG-1), so
+//! Decoding a client frame the way Clearnode v0.5.2 does (WIRE-3 to WIRE-8, WIRE-15, SIG-1), so
 //! the embedded broker answers malformed frames with the same error and the same echoed id.
 //!
 //! Go's `encoding/json` walks members in document order, matches names case-insensitively, lets
@@ -11,7 +11,9 @@ use crate::crypto::decode_prefixed_hex;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-/// A request that passed the envelope stages (steps 1–3 of WIRE-3…5).
+/// A request that passed the envelope stages (steps 1–3 of WIRE-3, WIRE-4 and WIRE-5). WIRE-1:
+/// `req` is `[id, method, params, ts]`, `sig` hex strings; WIRE-14: `sid` is read as a string
+/// and otherwise ignored (no forwarding in 0.5.2).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboundRequest {
     pub id: u64,
@@ -74,10 +76,12 @@ fn decode_payload(raw: &RawValue, into: &mut Payload) -> Result<(), Abort> {
         return Err(Abort);
     }
     // Elements are assigned one by one, so a failure later in the array keeps the id (WIRE-8).
+    // WIRE-10: any uint64 id is accepted and echoed exactly.
     into.id = Some(as_u64(&elements[0]).ok_or(Abort)?);
     into.method = Some(as_string(&elements[1]).ok_or(Abort)?);
-    // A number that does not fit a double (1e400) fails Go's decode into `any` (AS-AMT-3).
-    into.params = Some(serde_json::from_str(elements[2].get()).map_err(|_| Abort)?);
+    // A number that does not fit a double (1e400) fails Go's decode into `any` (AS-AMT-3);
+    // a lone surrogate does not (it becomes U+FFFD).
+    into.params = Some(super::js::go_value(elements[2].get()).map_err(|_| Abort)?);
     into.ts = Some(as_u64(&elements[3]).ok_or(Abort)?);
     into.raw = raw.get().to_string();
     Ok(())
@@ -154,7 +158,7 @@ pub fn decode(bytes: &[u8]) -> Inbound {
         };
     }
     if req.null {
-        // `"req":null` with a valid `res` passes validation and then hits the nil check.
+        // WIRE-5: `"req":null` with a valid `res` passes validation and then hits the nil check.
         let message = if res.present {
             REQUEST_EMPTY
         } else {
@@ -209,6 +213,8 @@ mod tests {
             r#"{"req":[18446744073709551616,"ping",{},1]}"#,
             r#"{"sig":["zz"],"req":[7,"ping",{},1]}"#,
         ] {
+            // WIRE-1: `req` is exactly [uint64 id, string method, params, uint64 ts]; SIG-1: sig
+            // entries are 0x-prefixed hex.
             assert_eq!(rejected(text), (INVALID_FORMAT, None), "{text}");
         }
     }
@@ -224,6 +230,7 @@ mod tests {
             rejected(r#"{"req":[7,"m",{"a":1e400},1]}"#),
             (INVALID_FORMAT, Some(7))
         );
+        // WIRE-14: a `sid` that is no string is a type mismatch.
         assert_eq!(
             rejected(r#"{"sid":1,"req":[7,"ping",{},1]}"#),
             (INVALID_FORMAT, Some(7))
@@ -248,6 +255,7 @@ mod tests {
             "{}",
             "null",
             r#"{"sig":[]}"#,
+            // WIRE-9: id 0 is for notifications only.
             r#"{"req":[0,"ping",{},1]}"#,
             r#"{"req":[1,"",{},1]}"#,
             r#"{"req":[1,"ping",null,1]}"#,
@@ -293,12 +301,14 @@ mod tests {
         assert_eq!((r.id, r.method.as_str(), r.ts), (2, "b", 3));
         assert_eq!(r.raw, r#"[2, "b",[],3]"#);
         assert_eq!(r.sig, vec![vec![1u8]]);
+        // TRANS-4: an empty frame gets no reply at all.
         assert_eq!(decode(b""), Inbound::Empty);
         let Inbound::Request(r) =
             decode(br#"{"req":[18446744073709551615,"ping",0,1],"sig":null,"x":1}"#)
         else {
             panic!()
         };
+        // WIRE-10: the largest uint64 id; WIRE-13: params need not be an object here.
         assert_eq!(r.id, u64::MAX);
         assert!(r.sig.is_empty());
     }

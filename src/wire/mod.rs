@@ -4,11 +4,12 @@
 
 pub mod frame;
 pub mod inbound;
+pub mod js;
 pub mod members;
 pub mod request;
 
 pub use frame::{parse_frame, Frame, FrameKind, WireError};
-pub use request::{encode_req, encode_signed, sign_req};
+pub use request::{encode_req, encode_req_js, encode_signed, sign_req};
 
 /// Request id 0 is reserved for notifications (WIRE-9, NOTIF-1).
 pub const NOTIFICATION_ID: u64 = 0;

@@ -131,18 +131,6 @@ const NUMBERS = {
   '2.5e-6': 2.5e-6,
 };
 
-// Known divergences (kept as `todo` cases, see the report in README.md).
-const JS_DECIMAL_BIG = 'JSON.stringify writes integers from 2^64 up to 1e21 in plain decimal; nitrocert parses --params with serde_json, which cannot hold an integer above u64 and re-prints it as a float in exponent form (e.g. 1e+20)';
-const JS_DECIMAL_SMALL = 'JSON.stringify writes 1e-6 ≤ |x| < 1e-5 in plain decimal (0.000001); serde_json prints these in exponent form (1e-6)';
-const TODO = {
-  'number 1e20': JS_DECIMAL_BIG,
-  'number -1e20': JS_DECIMAL_BIG,
-  'number 2^64': JS_DECIMAL_BIG,
-  'number 1e-6': JS_DECIMAL_SMALL,
-  'number 2.5e-6': JS_DECIMAL_SMALL,
-  'lone surrogate': 'JSON.stringify escapes a lone UTF-16 surrogate as \\ud800 (well-formed JSON.stringify); serde_json rejects that escape, so `nitrocert request --params` refuses the input ("unexpected end of hex escape")',
-};
-
 const CASES = [];
 const add = (name, c) => CASES.push({ name, ...c });
 
@@ -219,8 +207,7 @@ describe('nitrocert request builds the SDK\'s bytes', () => {
   before(() => requireBinary());
 
   for (const c of CASES) {
-    const opts = TODO[c.name] ? { todo: TODO[c.name] } : {};
-    it(c.name, opts, async () => {
+    it(c.name, async () => {
       const sdk = await sdkFrame(c);
       if (c.expect !== undefined) assert.equal(sdk, c.expect, 'the SDK reproduces the spec vector');
       const ours = nitrocertFrame(c);
@@ -237,24 +224,25 @@ describe('nitrocert request builds the SDK\'s bytes', () => {
 });
 
 // The same params typed by hand as JSON text: the SDK caller gets JSON.parse(text), nitrocert
-// gets the text itself. serde_json keeps what it parsed (float vs integer, u64 precision), which
-// JSON.parse + JSON.stringify normalise.
-const INTEGRAL_FLOAT = 'serde_json keeps a number written with a fraction or exponent as a float and prints it with ".0" (1.0, 100000.0, -0.0); JSON.parse makes it a JS number that JSON.stringify prints as an integer (1, 100000, 0)';
+// gets the text itself and must read it as JSON.parse does (doubles, lone surrogates, key order).
 const TEXT_CASES = [
   { name: 'whitespace and newlines', text: '{ "session_data" : "x" ,\n  "allocations" : [ ] }' },
   { name: 'escaped non-ASCII, \\/ and a surrogate pair', text: '{"session_data":"\\u00e9\\/\\u0041\\uD834\\uDD1E"}' },
   { name: 'duplicate key (last wins, first position)', text: '{"a":1,"b":2,"a":3}' },
-  { name: 'integral float 1.0', text: '{"amount":1.0}', todo: INTEGRAL_FLOAT },
-  { name: 'exponent 1E5', text: '{"amount":1E5}', todo: INTEGRAL_FLOAT },
-  { name: 'negative zero -0', text: '{"amount":-0}', todo: INTEGRAL_FLOAT },
-  { name: 'u64 above 2^53 (12345678901234567890)', text: '{"nonce":12345678901234567890}', todo: 'serde_json keeps every u64 exactly; a JS number rounds it to the nearest double, which JSON.stringify prints as 12345678901234567000' },
-  { name: 'out of double range (1e400)', text: '{"amount":1e400}', todo: 'JSON.parse gives Infinity, which JSON.stringify writes as null; serde_json refuses the text ("number out of range")' },
+  { name: 'integral float 1.0', text: '{"amount":1.0}' },
+  { name: 'exponent 1E5', text: '{"amount":1E5}' },
+  { name: 'negative zero -0', text: '{"amount":-0}' },
+  { name: 'u64 above 2^53 (12345678901234567890)', text: '{"nonce":12345678901234567890}' },
+  { name: 'out of double range (1e400)', text: '{"amount":1e400}' },
+  { name: 'underflow to zero (1e-400) and tiny exponents', text: '{"a":1e-400,"b":1e-7,"c":9.5e-7,"d":1.5e21}' },
+  { name: 'integer-like keys come first, ascending', text: '{"b":1,"10":2,"a":3,"2":4,"01":5,"-1":6,"4294967295":7,"4294967294":8}' },
+  { name: 'lone surrogates in a value and a key', text: '{"\\udc00k":"\\ud83d","pair":"\\ud83d\\ude80","two":"\\ud800\\ud800\\udc00"}' },
 ];
 
 describe('hand-written --params text', () => {
   before(() => requireBinary());
   for (const c of TEXT_CASES) {
-    it(c.name, c.todo ? { todo: c.todo } : {}, async () => {
+    it(c.name, async () => {
       const sdk = await createSubmitAppStateMessage(sign(WALLET), JSON.parse(c.text), 80, TS);
       const ours = nitrocert(['request', '--id', '80', '--method', 'submit_app_state', '--params', c.text, '--ts', String(TS), '--key', WALLET]);
       assert.equal(ours, sdk);
@@ -306,11 +294,15 @@ describe('EIP-712 auth_verify', () => {
       assert.equal(who, addr(c.wallet), 'EIP-712 signer');
     });
 
-    it(`${c.name}: nitrocert recover finds the wallet`, {
-      todo: '`nitrocert recover` recovers every signature over keccak256 of the raw req bytes only; it has no EIP-712 Policy mode (the Policy fields are not in the frame), so for an auth_verify frame it prints an unrelated address',
-    }, async () => {
+    it(`${c.name}: nitrocert recover --auth-request finds the wallet`, async () => {
       const sdk = await build();
-      assert.equal(nitrocert(['recover'], { input: sdk }), addr(c.wallet));
+      const authRequest = JSON.stringify({
+        address: addr(c.wallet), session_key: c.policy.session_key, application: c.application,
+        allowances: c.policy.allowances, expires_at: Number(c.policy.expires_at), scope: c.policy.scope,
+      });
+      assert.equal(nitrocert(['recover', '--auth-request', authRequest], { input: sdk }), addr(c.wallet));
+      // Over the req bytes the same signature gives another address: the Policy mode matters.
+      assert.notEqual(nitrocert(['recover'], { input: sdk }), addr(c.wallet));
     });
   }
 });

@@ -134,3 +134,177 @@ fn catches_a_missing_notification() {
     assert_eq!(code, 1);
     assert!(findings(&r).contains(&("FAIL".to_string(), "notification".to_string())));
 }
+
+/// A run of `vector` (a file) against a broker with `fault`, with an optional known list.
+fn certify_file(
+    vector: &str,
+    fault: &str,
+    known: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> (i32, String) {
+    let mut args = vec![
+        "certify",
+        "--fault",
+        fault,
+        "--vectors",
+        vector,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    if let Some(k) = known {
+        args.extend(["--known", k.to_str().unwrap()]);
+    }
+    let (code, stdout, stderr) = run(&args, "");
+    (code, format!("{stdout}\n{stderr}"))
+}
+
+#[test]
+fn known_divergences_are_pinned_to_their_findings() {
+    let dir = temp_dir("known");
+    std::fs::create_dir_all(&dir).unwrap();
+    let vector = repo_path("vectors/lifecycle/clearnode-integration-v02.json");
+    let vector = vector.to_str().unwrap();
+    // A broker that never pushes `asu` fails the case …
+    let (code, log) = certify_file(vector, "no-asu", None, &dir.join("r1"));
+    assert_eq!(code, 1, "{log}");
+    // … `report known` pins that failure …
+    let report_json = dir.join("r1/report.json");
+    let (code, list, err) = run(&["report", "known", report_json.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    let mut list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let entry = &mut list["cases"]["lifecycle/clearnode-integration-v02"];
+    assert!(!entry["findings"].as_array().unwrap().is_empty(), "{list}");
+    entry["quirks"] = serde_json::json!(["Q-1"]);
+    entry["reason"] = "test: the seeded no-asu bug".into();
+    let known = dir.join("known.json");
+    std::fs::write(&known, list.to_string()).unwrap();
+    // … so the same run is XFAIL and conformant.
+    let (code, log) = certify_file(vector, "no-asu", Some(&known), &dir.join("r2"));
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(report(&dir.join("r2"))["summary"]["xfail"], 1);
+    // One field of one frame changed inside the listed case: not the listed divergence.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vector).unwrap()).unwrap();
+    let wire = v["steps"][1]["action"]["request"]["wire"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(wire.contains(r#""amount":"50""#), "{wire}");
+    v["steps"][1]["action"]["request"]["wire"] = wire
+        .replacen(r#""amount":"50""#, r#""amount":"49""#, 1)
+        .into();
+    let perturbed = dir.join("perturbed.json");
+    std::fs::write(&perturbed, v.to_string()).unwrap();
+    let (code, log) = certify_file(
+        perturbed.to_str().unwrap(),
+        "no-asu",
+        Some(&known),
+        &dir.join("r3"),
+    );
+    assert_eq!(code, 1, "{log}");
+    let class = report(&dir.join("r3"))["cases"][0]["class"].clone();
+    assert!(class == "FAIL" || class == "XPASS", "{class}");
+    // The clean broker passes the listed case: XPASS, the list is stale.
+    let (code, _, log) = run(
+        &[
+            "certify",
+            "--vectors",
+            vector,
+            "--out",
+            dir.join("r4").to_str().unwrap(),
+            "--known",
+            known.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "{log}");
+    assert_eq!(report(&dir.join("r4"))["summary"]["xpass"], 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_malformed_or_stale_known_list_is_refused_before_the_run() {
+    let dir = temp_dir("known-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let entry = serde_json::json!({"quirks": ["Q-1"], "reason": "r", "class": "PASS",
+        "findings": [{"step": 0, "action": "transfer", "class": "FAIL", "what": "balance", "hash": "0123456789ab"}]});
+    let write = |name: &str, id: &str, entry: &serde_json::Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::json!({"cases": {id: entry}}).to_string()).unwrap();
+        path
+    };
+    let out = dir.join("out");
+    let lifecycle = lifecycle();
+    // An invalid class is a usage error.
+    let bad = write("bad.json", "lifecycle/clearnode-integration-v02", &entry);
+    let (code, _, stderr) = run(
+        &[
+            "certify",
+            "--vectors",
+            &lifecycle,
+            "--known",
+            bad.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a divergence"), "{stderr}");
+    // An id that is no vector fails a full run, before any case runs.
+    let mut good = entry.clone();
+    good["class"] = "FAIL".into();
+    let stale = write("stale.json", "area/no-such-case", &good);
+    let (code, _, stderr) = run(
+        &[
+            "certify",
+            "--known",
+            stale.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("is stale") && stderr.contains("area/no-such-case"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "the run must not start");
+    // A subset run leaves out the entries of vectors it did not load, and says so.
+    let (code, _, stderr) = run(
+        &[
+            "certify",
+            "--vectors",
+            &lifecycle,
+            "--known",
+            stale.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("subset run: 1 entries"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_subset_run_never_writes_into_the_full_runs_folder() {
+    // Run from a scratch folder so the default folders are created there, not in the repo.
+    let dir = temp_dir("subset-folder");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_nitrocert"))
+        .args(["certify", "--vectors", &lifecycle()])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(dir
+        .join("reports/embedded/clearnode-0.5.2-subset/report.json")
+        .exists());
+    assert!(!dir.join("reports/embedded/clearnode-0.5.2").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,5 @@
-//! Known-answer tests: every SDK 0.5.3 wire message and every VEC-1…VEC-6 of the wire digest,
-//! reproduced byte for byte by the library (WIRE-1, SIG-2, SIG-3, SIG-9, AUTH-6, RSIG-4).
+//! Known-answer tests: every SDK 0.5.3 wire message and every VEC of the wire digest (VEC-1 to
+//! VEC-6), reproduced byte for byte by the library (WIRE-1, SIG-2, SIG-3, SIG-9, AUTH-6, RSIG-4).
 
 use crate::util::{read_json, shared_path};
 use nitrocert::crypto::eip712::{Allowance, Policy};
@@ -256,6 +256,7 @@ fn vec_3_whitespace_and_eip191_recover_someone_else() {
     let eip191 = key(&kat, "session_key").sign_bytes_hex(&prefixed);
     assert!(eip191.starts_with(v["eip191_signature_prefix"].as_str().unwrap()));
     assert!(eip191.ends_with(v["eip191_signature_suffix"].as_str().unwrap()));
+    // SIG-10: only a signature over exactly the bytes sent counts.
     let recovered = nitrocert::crypto::recover_hex(req.as_bytes(), &eip191).unwrap();
     assert_eq!(recovered, v["eip191_recovers"].as_str().unwrap());
     assert_ne!(
@@ -280,6 +281,7 @@ fn vec_4_and_vec_5_frames() {
             .iter()
             .map(|s| key(&kat, s.as_str().unwrap()))
             .collect();
+        // SDK-1, SDK-2: the SDK's builders and signers, byte for byte.
         let req = encode_req(frame.id, &frame.method, &frame.params, frame.ts);
         assert_eq!(encode_signed(&req, &sign_req(&req, &keys)), wire, "{name}");
         let recovered: Vec<String> = frame.signers().into_iter().map(Result::unwrap).collect();
@@ -299,7 +301,9 @@ fn vec_6_broker_response_signature() {
         frame.signers()[0].as_ref().unwrap(),
         kat["keys"]["broker"]["address"].as_str().unwrap()
     );
-    // Signing the same bytes with the broker key gives the same signature (RFC 6979).
+    // Signing the same bytes with the broker key gives the same signature (RFC 6979). RSIG-1:
+    // the broker signs keccak256 of the exact `res` bytes, no prefix; RSIG-3: so the frame is
+    // the broker's as sent.
     assert_eq!(sign_req(&frame.raw, &[key(&kat, "broker")]), frame.sig);
 }
 
@@ -312,6 +316,7 @@ fn sig_3_malformed_signatures_are_errors_not_panics() {
         ("zz", "hex"),
         ("0xabc", "hex"),
     ] {
+        // SIG-1: 0x-prefixed hex of 65 bytes, or an error.
         let err = nitrocert::crypto::Signature::from_hex(sig)
             .and_then(|s| s.recover(&digest))
             .unwrap_err()

@@ -2,8 +2,8 @@
 //! the HTML page checked for self-containment and escaping, and `write_all` on disk.
 
 use nitrocert::report::{
-    self, html, json, junit, markdown, redact, CaseReport, Class, Finding, RunReport, StepReport,
-    Summary, WireLine,
+    self, html, json, junit, markdown, redact, CaseReport, Class, Direction, Finding, RunReport,
+    StepReport, Summary, WireLine,
 };
 
 use crate::util::repo_path;
@@ -12,9 +12,14 @@ use crate::util::repo_path;
 const HOSTILE: &str = "unknown method <script>alert(document.cookie)</script> ]]> \
                        <img src=https://evil.test/pixel.png>";
 
+/// A wire line; `dir` is `>` (sent) or `<` (received), as reports print it.
 fn wire(dir: &str, conn: &str, text: &str) -> WireLine {
     WireLine {
-        dir: dir.into(),
+        dir: if dir == ">" {
+            Direction::Sent
+        } else {
+            Direction::Received
+        },
         conn: conn.into(),
         text: text.into(),
     }

@@ -1,5 +1,5 @@
-//! `close_app_session` (AS-CLOSE-1..3): pays the rows out of the session, whatever the
-//! per-participant balances were, and closes it.
+//! `close_app_session` (AS-CLOSE-1, AS-CLOSE-2, AS-CLOSE-3): pays the rows out of the session,
+//! whatever the per-participant balances were, and closes it.
 
 use super::{
     add_sum, decode_rows, negative, negative_allocation, push_unique, service_bus, signer_set,
@@ -101,7 +101,8 @@ impl Model {
                     row.participant
                 )));
             }
-            // Empties the pair, credits the row: left-out holders keep (strand) theirs.
+            // AS-CLOSE-2: empties the pair and credits the row, so the rows may redistribute
+            // freely; left-out holders keep (strand) theirs.
             let balance = self.session_balance(&s.id, row.participant, row.asset);
             let neg = -&balance;
             self.record(&s.id, row.participant, row.asset, &neg, None)?;
@@ -113,7 +114,13 @@ impl Model {
                 None,
             )?;
             // an app_withdrawal transaction even for a zero row.
-            self.next_tx_id();
+            self.log_tx(
+                crate::model::books::TxType::AppWithdrawal,
+                &s.id,
+                row.participant,
+                row.asset,
+                &row.amount,
+            );
             if !row.amount.is_zero_value() {
                 add_sum(&mut sums, row.asset, &row.amount);
                 push_unique(&mut paid, row.participant);

@@ -1,4 +1,5 @@
-//! `create_app_session` (AS-DEF-1..3, AS-ID-1..3, AS-CREATE-1..6).
+//! `create_app_session`: the definition (AS-DEF-1, AS-DEF-2, AS-DEF-3), the id (AS-ID-1,
+//! AS-ID-2, AS-ID-3; AS-ID-4 gives worked examples) and the rows (AS-CREATE-1 to AS-CREATE-6).
 
 use super::{
     decode_rows, is_checksummed_address, negative, negative_allocation, push_unique, service_bus,
@@ -163,7 +164,9 @@ impl Model {
             nonce: d.nonce,
         }
         .session_id();
-        // AS-CREATE-1 step 4: rows in request order.
+        // AS-CREATE-1 step 4: rows in request order. AS-CREATE-3: rows are not validated as
+        // such: a zero row is skipped, non-participants, unknown assets and repeated pairs pass,
+        // and each positive row is debited against the balance as it stands.
         let mut funded: Vec<String> = Vec::new();
         for row in p.allocations.as_deref().unwrap_or(&[]) {
             if row.amount.is_zero_value() {
@@ -199,8 +202,16 @@ impl Model {
                 &neg,
                 key.as_deref(),
             )?;
+            // AS-CREATE-4: the session holds the sum of the positive rows per pair, moved out of
+            // the unified balances.
             self.record(&id, row.participant, row.asset, &row.amount, None)?;
-            self.next_tx_id();
+            self.log_tx(
+                crate::model::books::TxType::AppDeposit,
+                row.participant,
+                &id,
+                row.asset,
+                &row.amount,
+            );
             push_unique(&mut funded, row.participant);
         }
         // AS-CREATE-1 step 5: the insert (AS-ID-3 / Q-31, Q-30, Postgres text rules).

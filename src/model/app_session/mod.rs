@@ -1,5 +1,6 @@
 //! App sessions (create / submit / close): the parts the three handlers share — allocation
-//! rows, signer and wallet sets (AS-GEN-7), quorum (AS-QUORUM-1..3), the sum check (AS-OP-2)
+//! rows, signer and wallet sets (AS-GEN-7), quorum (AS-QUORUM-1, AS-QUORUM-2, AS-QUORUM-3), the
+//! sum check (AS-OP-2)
 //! and the `spec` profile's extra rejections (SPEC.md).
 
 mod close;
@@ -54,7 +55,9 @@ pub(crate) fn negative_allocation(row: &Row) -> Stop {
     ))
 }
 
-/// AS-GEN-7: every entry must recover; the signer set is de-duplicated.
+/// AS-GEN-7: every entry must recover; the signer set is de-duplicated. AS-GEN-1: the entries are
+/// the signatures over the exact `req` bytes, recovered by the caller (SIG-6: one bad entry fails
+/// the whole request, duplicates count once).
 pub(crate) fn signer_set<'a>(
     sigs: &'a [Option<String>],
     err: &'static str,
@@ -136,7 +139,8 @@ fn service_bus(model: &Model, wallets: &[String], out: &mut Vec<super::Notificat
 }
 
 impl Model {
-    /// AS-GEN-7 wallets: each signer replaced by its owner when it is a live session key.
+    /// AS-GEN-7 wallets: each signer replaced by its owner when it is a live session key (AS-SK-1:
+    /// a key maps to one wallet while it is live).
     pub(crate) fn wallet_set<'a>(&mut self, signers: &[&'a str], now_ms: u64) -> Vec<Cow<'a, str>> {
         let mut out: Vec<Cow<'a, str>> = Vec::with_capacity(signers.len());
         for s in signers {
@@ -158,6 +162,8 @@ impl Model {
         wallets: &[Cow<'_, str>],
         kind: &str,
     ) -> Result<(), Stop> {
+        // AS-GEN-8: a wallet is a participant only as the exact string the definition holds;
+        // SIG-4: recovered signers are EIP-55, so a lower-case participant never matches.
         let unknown: Vec<String> = wallets
             .iter()
             .filter(|w| !s.is_participant(w))

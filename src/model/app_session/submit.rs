@@ -1,5 +1,5 @@
-//! `submit_app_state` (AS-SUBMIT-1..2, AS-V02-1, AS-V04-1) and its three updaters: operate
-//! (AS-OP-1..3), deposit (AS-DEP-1..2) and withdraw (AS-WD-1).
+//! `submit_app_state` (AS-SUBMIT-1, AS-SUBMIT-2, AS-V02-1, AS-V04-1) and its three updaters:
+//! operate (AS-OP-1, AS-OP-2, AS-OP-3), deposit (AS-DEP-1, AS-DEP-2) and withdraw (AS-WD-1).
 
 use super::{
     add_sum, decode_rows, negative, negative_allocation, push_unique, service_bus, signer_set,
@@ -132,6 +132,9 @@ impl Model {
                 spec_cover_holders(self, s, rows, true, "SPEC-2")?;
             }
         }
+        // Protocol gate before quorum (AS-V02-1, AS-V04-1, Q-19). REPLAY-3, Q-25: nothing else
+        // stops a replay; a 0.2 state carries no version, so resending it within the 60 s window
+        // is accepted again and rolls the session back.
         protocol_gate(s, p)?;
         let kind = match p.intent {
             "deposit" => "deposit",
@@ -174,11 +177,13 @@ impl Model {
             return Ok(Value::Null);
         }
         notify::asu(&self.ledger, s, notes);
+        // AS-SUBMIT-2: the create shape, with the id as the request wrote it and the new version.
         Ok(short_response(p.app_session_id, Status::Open, s.version))
     }
 
-    /// AS-OP-1..3: each row *sets* its pair's balance; the sum is checked afterwards against the
-    /// pre-update totals.
+    /// AS-OP-1, AS-OP-2: each row *sets* its pair's balance; the sum is checked afterwards against
+    /// the pre-update totals. AS-OP-3 follows: a left-out holder keeps its balance,
+    /// duplicate rows keep the last, and an empty list passes when every total is 0.
     fn operate(&mut self, s: &AppSession, rows: &[Row]) -> Result<(), Stop> {
         let totals = self.ledger.totals(&s.id);
         let mut sums: Vec<(String, Dec)> = Vec::new();
@@ -218,8 +223,9 @@ impl Model {
             .collect()
     }
 
-    /// AS-DEP-1..2 (0.4): increases only, paid from the depositor's unified balance. Duplicate
-    /// rows deposit again against the stale C. Returns the depositors.
+    /// AS-DEP-1 (0.4): increases only, paid from the depositor's unified balance. AS-DEP-2: rows
+    /// equal to C and left-out pairs change nothing; a new asset may come in. Duplicate rows
+    /// deposit again against the stale C. Returns the depositors.
     fn deposit(
         &mut self,
         s: &AppSession,
@@ -280,7 +286,13 @@ impl Model {
                 key.as_deref(),
             )?;
             self.record(&s.id, row.participant, row.asset, &delta, None)?;
-            self.next_tx_id();
+            self.log_tx(
+                crate::model::books::TxType::AppDeposit,
+                row.participant,
+                &s.id,
+                row.asset,
+                &delta,
+            );
             push_unique(&mut changed, row.participant);
         }
         if changed.is_empty() {
@@ -313,7 +325,13 @@ impl Model {
                 self.record(row.participant, row.participant, row.asset, &delta, None)?;
                 let neg = -&delta;
                 self.record(&s.id, row.participant, row.asset, &neg, None)?;
-                self.next_tx_id();
+                self.log_tx(
+                    crate::model::books::TxType::AppWithdrawal,
+                    &s.id,
+                    row.participant,
+                    row.asset,
+                    &delta,
+                );
                 push_unique(&mut changed, row.participant);
             }
         }

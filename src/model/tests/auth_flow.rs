@@ -42,6 +42,7 @@ fn auth_4_to_8_signature_flow() {
         ok(&out),
         &json!({"address": A, "jwt_token": JWT_PLACEHOLDER, "session_key": KA, "success": true})
     );
+    // AUTH-11, LIM-2: the JWT's claims; it lives 24 h.
     let claims = out.jwt.clone().unwrap();
     assert_eq!(
         (
@@ -57,7 +58,8 @@ fn auth_4_to_8_signature_flow() {
     assert_eq!(out.after_response[0].to, Recipient::Conn(7));
     assert_eq!(out.after_response[0].params, json!({"channels": []}));
     assert_eq!(h.m.connection_wallet(7), Some(A));
-    // Re-auth as the same wallet: no pushes (AUTH-12); the challenge is single-use (AUTH-7).
+    // Re-auth as the same wallet: no pushes (AUTH-12); the challenge is single-use (AUTH-7,
+    // REPLAY-4).
     let c2 = challenge(&mut h, 7, req(A, KA, "clearnode"));
     assert!(verify(&mut h, 7, json!({"challenge": c2}), Some(A))
         .after_response
@@ -107,7 +109,7 @@ fn auth_7_verification_errors_in_order() {
         verify(&mut h, 7, json!({"challenge": c}), Some(B)).error_text(),
         "invalid challenge or signature"
     );
-    // Not consumed by a wrong signer; expires after 5 minutes.
+    // Not consumed by a wrong signer; expires after 5 minutes (LIM-1).
     h.now += 5 * 60_000;
     assert_eq!(
         verify(&mut h, 7, json!({"challenge": c}), Some(A)).error_text(),
@@ -163,6 +165,7 @@ fn auth_7_step_9_allowance_errors() {
             want
         );
     }
+    // AUTH-4a: an allowance amount sent as a number fails the auth_request parse.
     let out = h.call_on(
         7,
         "auth_request",
@@ -269,6 +272,8 @@ fn sk_8_revoke_session_key() {
         err(&h.call("revoke_session_key", json!({}), &[A])),
         "session_key parameter is required"
     );
+    // SIG-7: the verifySigner errors, verbatim: no sig[0], a sig[0] that does not recover, and
+    // one by another wallet.
     assert_eq!(
         err(&h.call("revoke_session_key", json!({"session_key": KA}), &[])),
         "missing participant signature"
@@ -453,13 +458,16 @@ fn api_12_transfer_success_notifications_and_tags() {
     assert_eq!(tx["to_account"], json!(B));
     assert_eq!(tx["amount"], json!("1.5"));
     assert_eq!(tx["tx_type"], json!("transfer"));
+    // NOTIF-5: `tr` to both sides, with the response's payload; NOTIF-9: all of it queued
+    // before the response. API-11: B was found by its tag, given lower case.
     assert_eq!(
         notes(&out),
         vec![n("bu", A), n("tr", A), n("bu", B), n("tr", B), n("bu", A)]
     );
     assert_eq!(out.notifications[1].params, ok(&out).clone());
     assert_eq!([h.bal(A), h.bal(B)], ["998.5", "1001.5"]);
-    // A lower-case destination is credited to the checksummed account, notified as written.
+    // A lower-case destination is credited to the checksummed account, notified as written
+    // (ADDR-1: notification routing compares exact strings).
     let out = h.call(
         "transfer",
         json!({"destination": C.to_lowercase(), "allocations": [{"asset": "usdc", "amount": "1"}]}),

@@ -4,6 +4,7 @@
 mod auth_flow;
 mod property;
 mod quirks;
+mod reads;
 mod rules;
 mod runbook;
 mod worked;

@@ -1,4 +1,4 @@
-//! One test per quirk Q-1…Q-37 that changes an observable result, in the clearnode profile, and
+//! One test per quirk that changes an observable result, in the clearnode profile, and
 //! the spec profile's rejection where the quirk creates, destroys or strands funds.
 
 use super::*;
@@ -421,6 +421,7 @@ fn q_16_rounding_and_overflow_order() {
 
 #[test]
 fn q_17_lower_case_participant_never_signs_and_gets_no_notification() {
+    // SIG-4: recovered signers are EIP-55 strings, so a lower-case participant never matches.
     let mut h = H::funded(Profile::Clearnode052, "1000");
     let lower = A.to_lowercase();
     let sid = h.create(
@@ -555,6 +556,7 @@ fn q_24_middleware_bu_on_failures_and_twice_for_participants() {
 
 #[test]
 fn q_25_0_2_states_can_be_replayed() {
+    // REPLAY-3: app-session calls have no replay cache; a 0.2 state has no version either.
     let mut h = H::funded(Profile::Clearnode052, "1000");
     let sid = h.create(
         def("app", "NitroRPC/0.2", &[A, B], &[50, 50], 100, 1),
@@ -575,6 +577,7 @@ fn q_25_0_2_states_can_be_replayed() {
 
 #[test]
 fn q_26_sort_is_validated_only_by_sql() {
+    // API-0, FUZZ-6: `sort` reaches ORDER BY; only what SQL accepts passes.
     let mut h = H::funded(Profile::Clearnode052, "1000");
     assert!(h
         .call("get_app_sessions", json!({"sort": "asc nulls last"}), &[])
@@ -692,6 +695,7 @@ fn q_34_weight_sum_overflow_wraps() {
 
 #[test]
 fn q_35_lower_case_self_transfer() {
+    // FUZZ-7: casing changes the outcome silently.
     let mut h = H::funded(Profile::Clearnode052, "1000");
     let out = h.call(
         "transfer",

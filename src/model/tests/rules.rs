@@ -62,6 +62,7 @@ fn as_gen_2_success_echoes_method_and_error_is_a_text() {
 
 #[test]
 fn as_gen_3_fallback_and_parse_texts() {
+    // WIRE-17: without a client-visible error the handler's fallback text is sent.
     let mut h = h();
     create_ab(&mut h, 1, "0", "0");
     let out = h.call("create_app_session", create_call(d2(1), allocs(&[])), &[]);
@@ -96,6 +97,7 @@ fn as_gen_4_frame_level_errors() {
         ..Call::new(CONN_A, "ping", &empty, &sigs, T0)
     };
     assert_eq!(h.m.step(&call).error_text(), "message validation failed");
+    // NOTIF-8: the SDK's `message` is no method of 0.5.2.
     let out = h.call("message", json!({}), &[]);
     assert_eq!(err(&out), "unknown method: message");
     assert!(out.notifications.is_empty());
@@ -111,11 +113,15 @@ fn as_gen_5_private_methods_need_auth_and_a_fresh_timestamp() {
         &[],
     );
     assert_eq!(err(&out), "authentication required");
+    // WIRE-7: the auth middleware runs before the handler and its bu.
     assert!(
         out.notifications.is_empty(),
         "no middleware bu before auth passes"
     );
+    // SIG-5: a public read needs neither authentication nor signatures.
     assert!(h.call_on(9, "get_app_sessions", json!({}), &[]).is_ok());
+    // WIRE-12, LIM-3: private methods need a 13-digit ts at most 60 s old; WIRE-11: a public one
+    // (above) does not.
     let p = create_call(d2(1), allocs(&[]));
     let sigs = [];
     for ts in [999_999_999_999, 10_000_000_000_000, h.now - 61_000] {
@@ -147,6 +153,7 @@ fn as_gen_5_private_methods_need_auth_and_a_fresh_timestamp() {
 
 #[test]
 fn as_gen_5_session_expired_after_24h_idle() {
+    // AUTH-13, LIM-2: the wallet's auth session lapses after 24 h without a private call.
     let mut h = h();
     h.now += 24 * 3_600_000 + 1;
     let out = h.call("get_ledger_balances", json!({}), &[]);
@@ -199,7 +206,7 @@ fn as_gen_7_signer_and_wallet_sets() {
         &bad,
     );
     assert_eq!(err(&out), "failed to get wallets from RPC message");
-    // Duplicate signatures count once.
+    // Duplicate signatures count once (SIG-6).
     let out = h.call(
         "submit_app_state",
         submit(&sid, "operate", 2, &[(A, "10"), (B, "10")]),
@@ -806,6 +813,7 @@ fn as_wd_1_withdraw() {
         submit(&sid, "withdraw", 2, &[(A, "4")]),
         &[A, B],
     );
+    // NOTIF-6: a successful submit sends `asu` to every participant.
     assert_eq!(
         notes(&out),
         vec![n("bu", A), n("asu", A), n("asu", B), n("bu", A)]
@@ -1226,6 +1234,7 @@ fn as_read_1_get_app_sessions() {
         vec![s1.clone()]
     );
     assert_eq!(
+        // API-0: the list options.
         ids(&h.call("get_app_sessions", json!({"limit": 1, "offset": 1}), &[])),
         vec![s2]
     );
@@ -1299,12 +1308,13 @@ fn as_read_3_get_ledger_balances() {
 }
 
 #[test]
-fn as_read_4_ledger_entry_reads_are_not_modelled() {
+fn as_read_4_ledger_entry_reads_are_public() {
+    // API-7: served from the journals (tests/reads.rs); public, so no authentication needed.
     let mut h = h();
-    assert_eq!(
-        h.call("get_ledger_entries", json!({}), &[]).response,
-        Expected::Unmodelled("handler not modelled")
-    );
+    assert!(h.call_on(99, "get_ledger_entries", json!({}), &[]).is_ok());
+    assert!(h
+        .call_on(99, "get_ledger_transactions", json!({}), &[])
+        .is_ok());
 }
 
 #[test]
@@ -1338,6 +1348,7 @@ fn as_notif_2_bu_payload_is_the_full_unified_balance() {
 
 #[test]
 fn as_notif_4_failed_request_gets_only_middleware_bu() {
+    // AS-INV-4 (a failed request leaves no trace but this bu), Q-24.
     let mut h = h();
     let out = h.call(
         "create_app_session",

@@ -1,43 +1,61 @@
-//! The scenario catalogue, one module per area. Each case says why it exists (rules, quirks,
-//! flags) and plays its steps on a [`Recorder`](super::recorder::Recorder).
+//! The scenario catalogue. Most cases are data: rows of the filler files
+//! `vectors/fillers/<area>.toml` (format: `vectors/fillers/README.md`), read by [`filler`] and
+//! played by one interpreter, [`play`]. The few cases that compute what they send or check
+//! (a value read from a reply, a signature over altered bytes, a number TOML cannot write) are
+//! Rust scripts in the area's module. Each case says why it exists (rules, quirks, flags) and
+//! plays its steps on a [`Recorder`](super::recorder::Recorder).
 
 mod amounts;
 mod auth;
-mod close;
 mod common;
 mod create;
-mod deposit;
-mod envelope;
-mod lifecycle;
-mod operate_shared;
+mod filler;
+mod operate;
+mod play;
 mod quirks;
-mod quorum;
-mod reads;
-mod session_keys;
-mod submit_v02;
-mod submit_v04_operate;
 mod transfer;
-mod withdraw;
+
+#[cfg(test)]
+mod tests;
 
 use super::Case;
+
+/// The filler file of an area, embedded so that the binary fills the vectors without a
+/// checkout.
+macro_rules! filler {
+    ($area:literal) => {
+        include_str!(concat!("../../../vectors/fillers/", $area, ".toml"))
+    };
+}
+
+/// The cases of an area that are Rust scripts.
+type Scripted = fn() -> Vec<Case>;
+
+/// Every area in a stable order: its name, its filler file and its scripted cases.
+const AREAS: &[(&str, &str, Scripted)] = &[
+    ("lifecycle", filler!("lifecycle"), Vec::new),
+    ("create", filler!("create"), create::cases),
+    ("operate", filler!("operate"), operate::cases),
+    ("deposit", filler!("deposit"), Vec::new),
+    ("withdraw", filler!("withdraw"), Vec::new),
+    ("close", filler!("close"), Vec::new),
+    ("quorum", filler!("quorum"), Vec::new),
+    ("session-keys", filler!("session-keys"), Vec::new),
+    ("amounts", filler!("amounts"), amounts::cases),
+    ("envelope", filler!("envelope"), Vec::new),
+    ("auth", filler!("auth"), auth::cases),
+    ("transfer", filler!("transfer"), transfer::cases),
+    ("reads", filler!("reads"), Vec::new),
+    ("quirks", filler!("quirks"), quirks::cases),
+];
 
 /// Every case, in a stable order.
 pub fn all() -> Vec<Case> {
     let mut cases = Vec::new();
-    cases.extend(lifecycle::cases());
-    cases.extend(create::cases());
-    cases.extend(submit_v02::cases());
-    cases.extend(submit_v04_operate::cases());
-    cases.extend(deposit::cases());
-    cases.extend(withdraw::cases());
-    cases.extend(close::cases());
-    cases.extend(quorum::cases());
-    cases.extend(session_keys::cases());
-    cases.extend(amounts::cases());
-    cases.extend(envelope::cases());
-    cases.extend(auth::cases());
-    cases.extend(transfer::cases());
-    cases.extend(reads::cases());
-    cases.extend(quirks::cases());
+    for (area, text, scripted) in AREAS {
+        let rows = filler::rows(&format!("{area}.toml"), text);
+        cases.extend(rows.into_iter().map(play::case));
+        cases.extend(scripted());
+    }
     cases
 }
