@@ -28,6 +28,7 @@ fn main() {
         shrink_budget: 200,
         regressions: None,
         jobs: 2,
+        shard: Default::default(),
     };
     let (target, handle) = rt
         .block_on(campaign::spawn_embedded(

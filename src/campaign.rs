@@ -41,6 +41,8 @@ pub struct CampaignConfig {
     /// Cases run at once (sequences, or shrinking candidates). Results are taken in order, so
     /// the outcome does not depend on it; 2 keeps both cores of a small machine busy.
     pub jobs: usize,
+    /// The slice of the seed's sequences to run (all by default; `--shard I/N`).
+    pub shard: crate::gen::Shard,
 }
 
 /// The first finding of a campaign, shrunk.
@@ -229,10 +231,11 @@ pub fn run(
         }
         let mut batch = Vec::new();
         while batch.len() < config.jobs.max(1) {
-            let bytes = seeded_bytes(seed, sequence, bytes_for(config.gen.max_steps));
+            let position = config.shard.sequence(sequence);
+            let bytes = seeded_bytes(seed, position, bytes_for(config.gen.max_steps));
             let script = generate(&mut Unstructured::new(&bytes), config.profile, &config.gen);
             if !script.ops.is_empty() {
-                batch.push((sequence, script));
+                batch.push((position, script));
             }
             sequence += 1;
         }
@@ -254,7 +257,7 @@ pub fn run(
             }
             let before = steps;
             steps += ran.vector.steps.len() as u64;
-            progress(index + 1, steps);
+            progress(config.shard.local(index) + 1, steps);
             if ran.report.class.is_harness() {
                 // What runs after it would be judged on a harness that cannot run cases.
                 harness = Some(HarnessTrouble::of(index, &ran.report));
@@ -275,8 +278,8 @@ pub fn run(
     }
     let sequences = strong
         .as_ref()
-        .map(|f| f.0 + 1)
-        .or(harness.as_ref().map(|h| h.sequence + 1))
+        .map(|f| config.shard.local(f.0) + 1)
+        .or(harness.as_ref().map(|h| config.shard.local(h.sequence) + 1))
         .unwrap_or(sequence);
     // Harness trouble leaves no verdict: not even an earlier NON-STRICT is shrunk on a
     // harness that cannot run cases.

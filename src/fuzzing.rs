@@ -1,18 +1,25 @@
 //! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the stable test that replays
 //! their corpora (`tests/suite/fuzz_corpus.rs`): a target is only a call to one of these, and
 //! [`seeds`] makes each target's checked-in seed corpus.
+//!
+//! Speed is what a fuzz target is for, so nothing is built twice: keys are derived once, logged-in
+//! worlds and engines are built once per thread and copied, and signatures go through a
+//! [`Seal`]: the stand-in for the targets that test the model and the frame handler
+//! (`broker_frame`), real secp256k1 behind a shared cache for `differential`.
 
-use crate::crypto::SecretKey;
+use crate::crypto::{keccak256, to_hex, Seal, SecretKey};
 use crate::engine::{Asset, Engine};
 use crate::gen::op::draw;
-use crate::gen::script::{draw_setup, generate, Player};
-use crate::gen::world::{self, address, login, World, OUTSIDER, WALLETS};
+use crate::gen::script::{draw_setup, Player};
+use crate::gen::world::{self, address, login, Setup, OUTSIDER, WALLETS};
 use crate::gen::{bytes_for, seeded_bytes, GenConfig};
 use crate::model::invariants::check_step;
-use crate::model::{Call, Config, ConnId, Expected, Model, Outcome, Profile, Recipient, Snapshot};
+use crate::model::{
+    Call, Config, ConnId, Detail, Expected, Model, Outcome, Profile, Recipient, Snapshot,
+};
 use crate::vectors::recorder::{broker_key, identity_key, START_MS};
 use crate::wire::inbound::{decode, Inbound};
-use crate::wire::{encode_req, encode_signed, parse_frame, sign_req, FrameKind};
+use crate::wire::{encode_req, encode_signed, parse_frame, FrameKind};
 use arbitrary::Unstructured;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -45,35 +52,43 @@ pub fn frame(data: &[u8]) {
     }
 }
 
-/// Longest sequence a fuzz input drives (libFuzzer grows inputs; the state stays small).
-const MAX_FUZZ_STEPS: usize = 32;
+/// Longest sequence a `model_sequence` input drives. libFuzzer reaches depth by mutating the
+/// corpus, one execution at a time, and an execution costs in proportion to its steps.
+pub const MAX_FUZZ_STEPS: usize = 16;
+
+/// The profile an input picks with its first byte: one profile per input, half the cost, and
+/// libFuzzer still steers both.
+fn draw_profile(u: &mut Unstructured) -> Profile {
+    if u.ratio(1u8, 2u8).unwrap_or(false) {
+        Profile::Spec
+    } else {
+        Profile::Clearnode052
+    }
+}
 
 /// A generated sequence through the model under the profile the input picks: the `spec`
 /// profile keeps every invariant after every step (AS-INV-1..4); `clearnode-0.5.2` may break
 /// conservation and non-negativity (its quirks) but still keeps atomicity and versions;
-/// neither panics.
+/// neither panics. Verdict detail: this target looks at decisions and state, payloads are
+/// `differential`'s.
 pub fn model_sequence(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    // One profile per input: half the cost, and libFuzzer still steers both.
-    let profile = if u.ratio(1u8, 2u8).unwrap_or(false) {
-        Profile::Spec
-    } else {
-        Profile::Clearnode052
-    };
+    let profile = draw_profile(&mut u);
     let config = GenConfig {
         invalid_percent: u.int_in_range(0..=60).unwrap_or(25),
         max_steps: MAX_FUZZ_STEPS,
     };
     let setup = draw_setup(&mut u);
-    let mut player = Player::new(profile, &setup);
+    let mut player = Player::with_detail(profile, &setup, Detail::Verdict);
+    let mut before = Snapshot::of(player.world().model());
     let mut index = 0;
     while index < config.max_steps && !u.is_empty() {
         let Ok(op) = draw(&mut u, player.world(), &config) else {
             break;
         };
-        let before = Snapshot::of(player.world().model());
         let accepted = player.push(&op, index).map(|p| p.outcome.is_ok());
         index += 1;
+        // A dropped plan leaves the state as it was: `before` still holds.
         let Some(accepted) = accepted else { continue };
         let after = Snapshot::of(player.world().model());
         for v in check_step(&before, &after, accepted) {
@@ -81,6 +96,7 @@ pub fn model_sequence(data: &[u8]) {
                 profile == Profile::Clearnode052 && matches!(v.rule(), "AS-INV-1" | "AS-INV-3");
             assert!(allowed, "{profile} step {index} ({op:?}): {v}");
         }
+        before = after;
     }
 }
 
@@ -90,7 +106,13 @@ const NOW_MS: u64 = START_MS;
 const CONN_A: ConnId = 1;
 const CONN_ANONYMOUS: ConnId = 3;
 
-fn engine_for(profile: Profile) -> Engine {
+/// The broker key of vectors, derived once.
+fn broker() -> &'static SecretKey {
+    static KEY: OnceLock<SecretKey> = OnceLock::new();
+    KEY.get_or_init(broker_key)
+}
+
+fn engine_for(profile: Profile, seal: Seal) -> Engine {
     let assets = vec![Asset {
         symbol: "usdc".into(),
         token: "0x0000000000000000000000000000000000000000".into(),
@@ -99,10 +121,11 @@ fn engine_for(profile: Profile) -> Engine {
     }];
     Engine::new(
         Model::new(profile, Config::default()),
-        broker_key(),
+        broker().clone(),
         assets,
         0,
     )
+    .with_seal(seal)
 }
 
 /// The app session the engine template holds: A and B, 50/50, quorum 100, 100 usdc each.
@@ -118,11 +141,11 @@ fn template_definition() -> Value {
 }
 
 /// An engine with A and B logged in (connections 1, 2), an anonymous connection 3, 1000 usdc
-/// each, and one open session; built once, cloned per input.
+/// each, and one open session; built once, cloned per input, with the stand-in [`Seal`].
 fn broker_template() -> &'static Engine {
     static TEMPLATE: OnceLock<Engine> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let mut engine = engine_for(Profile::Clearnode052);
+        let mut engine = engine_for(Profile::Clearnode052, Seal::Trusted);
         for wallet in ["A", "B"] {
             let (conn, _) = engine.connect(NOW_MS);
             login(&mut engine.model, conn, wallet, NOW_MS);
@@ -156,16 +179,23 @@ fn broker_template() -> &'static Engine {
 /// Methods the broker pushes (never replies with).
 const PUSHES: &[&str] = &["bu", "asu", "tr", "channels", "assets", "cu"];
 
+/// The template's books, taken once (every input starts from them).
+fn template_snapshot() -> &'static Snapshot {
+    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
+    SNAPSHOT.get_or_init(|| Snapshot::of(&broker_template().model))
+}
+
 /// Any bytes on an authenticated and on an anonymous connection: every frame the engine sends
 /// is well formed and signed by the broker; a non-empty input gets exactly one reply on its
 /// connection (an empty one gets nothing, TRANS-4); a rejected input changes no balance,
-/// session or version.
+/// session or version. Signatures are the [`Seal::Trusted`] stand-in (the seeds are signed
+/// with it), so any byte change breaks one, as with secp256k1, at a thousandth of the cost.
 pub fn broker_frame(data: &[u8]) {
-    let broker = broker_template().broker_address();
+    let template = broker_template();
+    let broker = template.broker_address();
     let empty = matches!(decode(data), Inbound::Empty);
     for conn in [CONN_A, CONN_ANONYMOUS] {
-        let mut engine = broker_template().clone();
-        let before = Snapshot::of(&engine.model);
+        let mut engine = template.clone();
         let handled = engine.handle(conn, data, NOW_MS);
         if empty {
             assert!(
@@ -185,17 +215,17 @@ pub fn broker_frame(data: &[u8]) {
                 replies.push(frame);
             }
         }
-        // Recovery is the costliest check: the reply's signature stands for all (every frame
-        // is signed by the same function).
+        // The reply's signature stands for all (every frame is signed by the same function).
         if let Some(reply) = replies.first() {
-            let signer = reply.signers().remove(0);
-            assert_eq!(signer.as_deref(), Ok(broker.as_str()), "{}", reply.raw);
+            let sig = crate::crypto::decode_prefixed_hex(&reply.sig[0]).expect("hex");
+            let signer = engine.seal().recover(&reply.digest(), &sig);
+            assert_eq!(signer.as_deref(), Some(broker.as_str()), "{}", reply.raw);
         }
         assert_eq!(replies.len(), 1, "one reply: {:?}", handled.frames);
         if replies[0].error_message().is_some() {
             assert_eq!(
-                before,
-                Snapshot::of(&engine.model),
+                template_snapshot(),
+                &Snapshot::of(&engine.model),
                 "a rejected frame changed the books"
             );
         }
@@ -241,90 +271,160 @@ fn expected_frames(model: &Model, conn: ConnId, outcome: &Outcome) -> Vec<(ConnI
     out
 }
 
-/// A generated sequence played twice: by the model directly (signers given as addresses) and
-/// by the engine from signed frames (encode, sign, decode, recover, step, encode and sign the
-/// replies). Model against engine rather than against the broker over a socket: a socket and
-/// a login per input would cost more than the input itself. Every reply, push and snapshot
-/// must agree.
+/// The seal of the `differential` engines and their requests: real secp256k1, one cache for the
+/// process, so a request or reply signed before (a shared prefix of two inputs, a replayed
+/// corpus) costs a lookup, and the engine's recovery of a signature the harness made is the
+/// harness's record of it.
+pub fn differential_seal() -> &'static Seal {
+    static SEAL: OnceLock<Seal> = OnceLock::new();
+    SEAL.get_or_init(Seal::cached)
+}
+
+/// An engine of `profile` with the setup's wallets logged in on connections 1.., numbered as
+/// the generator's world numbers them; built once per thread and wallet list, copied per input.
+fn logged_in_engine(profile: Profile, setup: &Setup) -> Engine {
+    thread_local! {
+        static BUILT: std::cell::RefCell<HashMap<(Profile, Vec<String>), Engine>> =
+            Default::default();
+    }
+    let names: Vec<String> = setup.wallets.iter().map(|w| w.name.clone()).collect();
+    let key = (profile, names);
+    if let Some(engine) = BUILT.with_borrow(|built| built.get(&key).cloned()) {
+        return engine;
+    }
+    let mut engine = engine_for(profile, differential_seal().clone());
+    for name in &key.1 {
+        let (conn, _) = engine.connect(NOW_MS);
+        login(&mut engine.model, conn, name, NOW_MS);
+    }
+    BUILT.with_borrow_mut(|built| built.insert(key, engine.clone()));
+    engine
+}
+
+/// A generated sequence played twice: by the model directly (signers given as addresses, the
+/// generator's own world) and by the engine from signed frames (encode, sign, decode, recover,
+/// step, encode and sign the replies). Model against engine rather than against the broker
+/// over a socket: a socket and a login per input would cost more than the input itself. Every
+/// reply, push and snapshot must agree. Signatures are real (see [`differential_seal`]).
 pub fn differential(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    let profile = if u.ratio(1u8, 2u8).unwrap_or(false) {
-        Profile::Spec
-    } else {
-        Profile::Clearnode052
-    };
+    let profile = draw_profile(&mut u);
     let config = GenConfig {
         invalid_percent: u.int_in_range(0..=60).unwrap_or(25),
         max_steps: 8,
     };
-    let script = generate(&mut u, profile, &config);
-    let played = crate::gen::play(&script, profile);
-    let mut reference = World::new(profile, &script.setup);
-    let mut engine = engine_for(profile);
-    for w in &script.setup.wallets {
-        let (conn, _) = engine.connect(NOW_MS);
+    let setup = draw_setup(&mut u);
+    let mut player = Player::new(profile, &setup);
+    let mut engine = logged_in_engine(profile, &setup);
+    for w in &setup.wallets {
+        let conn = player.world().conn(&w.name);
         assert_eq!(
-            conn,
-            reference.conn(&w.name),
+            engine.model.connection_wallet(conn),
+            Some(address(&w.name)),
             "connections are numbered alike"
         );
-        login(&mut engine.model, conn, &w.name, NOW_MS);
     }
-    world::fund(&mut engine.model, &script.setup);
-    for (i, p) in played.iter().enumerate() {
-        let now = reference.now_ms();
-        let want = reference.play(&p.request);
-        let conn = reference.conn(&p.request.conn);
-        let keys: Vec<SecretKey> = p.request.signers.iter().map(|n| key(n).clone()).collect();
-        let ts = (now as i64 + p.request.ts_offset_ms).max(0) as u64;
-        let id = 100 + i as u64;
-        let req = encode_req(id, &p.request.method, &p.request.params, ts);
-        let wire = encode_signed(&req, &sign_req(&req, &keys));
-        let handled = engine.handle(conn, wire.as_bytes(), now);
+    world::fund(&mut engine.model, &setup);
+    // Plans are numbered among the kept ones and the sequence ends after `max_steps` of them,
+    // exactly as `gen::generate` draws a script.
+    let mut step = 0;
+    while step < config.max_steps && !u.is_empty() {
+        let Ok(op) = draw(&mut u, player.world(), &config) else {
+            break;
+        };
+        let now = player.world().now_ms();
+        if player.push(&op, step).is_none() {
+            continue;
+        }
+        let played = player.last().expect("just played");
+        let frame = signed_request(100 + step as u64, &played.request, now);
+        let conn = player.world().conn(&played.request.conn);
+        let handled = engine.handle(conn, frame.as_bytes(), now);
         let got = handled.outcome.expect("a signed request reaches the model");
-        assert_eq!(got, want, "step {i}: engine and model decide differently");
-        let expected = expected_frames(reference.model(), conn, &want);
-        let sent: Vec<(ConnId, String, Value)> = handled
-            .frames
-            .iter()
-            .map(|o| {
-                let f = parse_frame(&o.text).expect("the engine sends parseable frames");
-                if f.method == "error" {
-                    let text = f.error_message().unwrap_or_default().to_string();
-                    let allowed = want.response.error().is_some_and(|e| e.accepts(&text));
-                    assert!(
-                        allowed,
-                        "step {i}: error text {text:?} for {:?}",
-                        want.response
-                    );
-                    assert_eq!(f.id, id, "step {i}: the reply echoes the request id");
-                    (o.conn, f.method, Value::Null)
-                } else {
-                    (o.conn, f.method, f.params)
-                }
-            })
-            .collect();
-        assert_eq!(sent, expected, "step {i}: frames differ");
+        let want = &played.outcome;
+        assert_eq!(
+            &got, want,
+            "step {step}: engine and model decide differently"
+        );
+        compare_frames(
+            step,
+            100 + step as u64,
+            player.world().model(),
+            conn,
+            want,
+            &handled.frames,
+        );
         assert_eq!(
             Snapshot::of(&engine.model),
-            Snapshot::of(reference.model()),
-            "step {i}: books differ"
+            Snapshot::of(player.world().model()),
+            "step {step}: books differ"
         );
+        step += 1;
     }
 }
 
-/// A valid signed request on connection A of the [`broker_frame`] template.
+/// The request of a played step as the SDK frames it, signed by its signers.
+fn signed_request(id: u64, request: &world::Request, now: u64) -> String {
+    let ts = (now as i64 + request.ts_offset_ms).max(0) as u64;
+    let req = encode_req(id, &request.method, &request.params, ts);
+    let digest = keccak256(req.as_bytes());
+    let sigs: Vec<String> = request
+        .signers
+        .iter()
+        .map(|n| to_hex(differential_seal().sign(key(n), &digest)))
+        .collect();
+    encode_signed(&req, &sigs)
+}
+
+/// The engine's frames against what the model's outcome implies: the same connections, methods
+/// and payloads in the same order; an error's text among the accepted ones, echoing the id.
+fn compare_frames(
+    step: usize,
+    id: u64,
+    model: &Model,
+    conn: ConnId,
+    want: &Outcome,
+    frames: &[crate::engine::Out],
+) {
+    let expected = expected_frames(model, conn, want);
+    let sent: Vec<(ConnId, String, Value)> = frames
+        .iter()
+        .map(|o| {
+            let f = parse_frame(&o.text).expect("the engine sends parseable frames");
+            if f.method == "error" {
+                let text = f.error_message().unwrap_or_default().to_string();
+                let allowed = want.response.error().is_some_and(|e| e.accepts(&text));
+                assert!(
+                    allowed,
+                    "step {step}: error text {text:?} for {:?}",
+                    want.response
+                );
+                assert_eq!(f.id, id, "step {step}: the reply echoes the request id");
+                (o.conn, f.method, Value::Null)
+            } else {
+                (o.conn, f.method, f.params)
+            }
+        })
+        .collect();
+    assert_eq!(sent, expected, "step {step}: frames differ");
+}
+
+/// A valid signed request on connection A of the [`broker_frame`] template (stand-in seal).
 fn signed(id: u64, method: &str, params: Value, signers: &[&str]) -> Vec<u8> {
     let req = encode_req(id, method, &params, NOW_MS);
-    let keys: Vec<SecretKey> = signers.iter().map(|n| key(n).clone()).collect();
-    encode_signed(&req, &sign_req(&req, &keys)).into_bytes()
+    let digest = keccak256(req.as_bytes());
+    let sigs: Vec<String> = signers
+        .iter()
+        .map(|n| to_hex(Seal::Trusted.sign(key(n), &digest)))
+        .collect();
+    encode_signed(&req, &sigs).into_bytes()
 }
 
 /// The seed corpus of a target: inputs worth mutating (valid requests and sequences).
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     match target {
         "model_sequence" | "differential" => (0..8)
-            .map(|i| seeded_bytes(7, i, bytes_for(if i < 4 { 8 } else { MAX_FUZZ_STEPS })))
+            .map(|i| seeded_bytes(7, i, bytes_for(if i < 4 { 8 } else { 32 })))
             .collect(),
         "broker_frame" => {
             let sid = crate::vectors::build::session_id(&template_definition());

@@ -5,6 +5,7 @@
 //! scenario (the shadow) ← vectors ← gen ← fuzzing ← client ← broker ← verdict ← runner ←
 //! campaign ← report ← cli.
 
+pub mod bench;
 pub mod broker;
 pub mod campaign;
 pub mod cli;

@@ -1,6 +1,8 @@
 //! The one integration-test binary: every suite is a module of it (fast to link, one place to
 //! look).
 
+#[path = "suite/bench.rs"]
+mod bench;
 #[path = "suite/broker.rs"]
 mod broker;
 #[path = "suite/certify.rs"]

@@ -9,7 +9,7 @@ use crate::crypto::SecretKey;
 use crate::engine::Fault;
 use crate::fidelity::FidelityConfig;
 use crate::gen::fidelity::FidelityGen;
-use crate::gen::GenConfig;
+use crate::gen::{GenConfig, Shard};
 use crate::model::Profile;
 use crate::runner::{funder::Funder, Funding, Target};
 use clap::Args;
@@ -47,6 +47,7 @@ vector under --fidelity-out.\n\nExit code 0: no finding (--all-faults: every fau
 missed); 2: the harness could not run.",
     after_help = "Examples:\n  \
 nitrocert fuzz --seed 1 --time 30\n  \
+nitrocert fuzz --seed 1 --time 600 --shard 2/4     # one job of a 4-way CI matrix\n  \
 nitrocert fuzz --seed 1 --fault withdraw-credits-twice\n  \
 nitrocert fuzz --all-faults --seed 1\n  \
 nitrocert fuzz --endpoint ws://127.0.0.1:8000/ws --fund-cmd 'adapters/clearnode/fund.sh {wallet} {asset} {amount}' --seed 7 --time 600"
@@ -106,6 +107,10 @@ pub struct FuzzArgs {
     /// Cases run at once (the report does not depend on it).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub jobs: u64,
+    /// Run only shard I of N of the seed's sequences (sequences I, I+N, I+2N, …): N jobs with
+    /// the same seed and shards 0/N … N-1/N run exactly the unsharded campaign between them.
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// The fidelity campaign: this percentage of steps carry a wire-level mutation, reads,
     /// logins and revocations join the sequences, and the campaign counts agreeing steps and
     /// groups divergences instead of stopping at the first (see `nitrocert fuzz --help`).
@@ -397,6 +402,7 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
         shrink_budget: args.shrink_budget,
         regressions: Some(args.regressions.clone()),
         jobs: args.jobs as usize,
+        shard: args.shard,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let rt = runtime.handle();
@@ -473,13 +479,18 @@ pub fn fuzz(args: &FuzzArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     // The embedded broker's port changes per run; only an endpoint is worth printing.
     writeln!(
         out,
-        "fuzzing {} ({profile}){}: seed {}, {} steps per sequence, {}% flawed",
+        "fuzzing {} ({profile}){}: seed {}{}, {} steps per sequence, {}% flawed",
         target.name,
         args.endpoint
             .as_ref()
             .map(|e| format!(" at {e}"))
             .unwrap_or_else(|| " in-process".into()),
         args.seed,
+        if args.shard == Shard::default() {
+            String::new()
+        } else {
+            format!(" shard {}", args.shard)
+        },
         args.length,
         args.invalid_percent
     )?;

@@ -1,6 +1,7 @@
 //! Command-line interface: arguments are parsed and validated here, then handed to the library.
 //! Exit codes: 0 conformant / success, 1 findings, 2 the harness could not run.
 
+mod bench;
 pub mod certify;
 mod certify_races;
 mod diff;
@@ -50,6 +51,7 @@ pub enum Command {
     Certify(certify::CertifyArgs),
     Diff(diff::DiffArgs),
     Fuzz(fuzz::FuzzArgs),
+    Bench(bench::BenchArgs),
     Keys(keys::KeysArgs),
     Probe(probe::ProbeArgs),
     Race(race::RaceArgs),
@@ -72,6 +74,7 @@ pub fn main() -> i32 {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
+        Command::Bench(args) => bench::bench(&args, &mut stdout),
         Command::Sign(args) => sign::sign(&args, &mut stdin.lock(), &mut stdout),
         Command::Recover(args) => sign::recover(&args, &mut stdin.lock(), &mut stdout),
         Command::Request(args) => sign::request(&args, &mut stdout),

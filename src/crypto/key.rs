@@ -2,13 +2,14 @@
 
 use super::{address, keccak256, CryptoError};
 use k256::ecdsa::SigningKey;
+use std::sync::OnceLock;
 
 /// A secp256k1 private key (a wallet, a session key or a broker key).
 #[derive(Clone)]
 pub struct SecretKey {
     inner: SigningKey,
-    /// The EIP-55 address, computed once (two keccaks and a point encoding per call otherwise).
-    address: std::sync::OnceLock<String>,
+    /// The EIP-55 address, computed on first use (a point encoding and two keccaks).
+    address: OnceLock<String>,
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -42,7 +43,7 @@ impl SecretKey {
         SigningKey::from_slice(bytes)
             .map(|inner| Self {
                 inner,
-                address: std::sync::OnceLock::new(),
+                address: OnceLock::new(),
             })
             .map_err(|_| CryptoError::PrivateKey("not a valid secp256k1 scalar".to_string()))
     }
@@ -54,15 +55,23 @@ impl SecretKey {
 
     /// The EIP-55 address of this key.
     pub fn address(&self) -> String {
-        self.address.get_or_init(|| self.compute_address()).clone()
+        self.address_str().to_string()
     }
 
-    fn compute_address(&self) -> String {
-        let point = self.inner.verifying_key().to_encoded_point(false);
-        let hash = keccak256(&point.as_bytes()[1..]);
-        let mut raw = [0u8; 20];
-        raw.copy_from_slice(&hash[12..]);
-        address::from_bytes(&raw)
+    /// [`SecretKey::address`] without a copy.
+    pub fn address_str(&self) -> &str {
+        self.address.get_or_init(|| {
+            let point = self.inner.verifying_key().to_encoded_point(false);
+            let hash = keccak256(&point.as_bytes()[1..]);
+            let mut raw = [0u8; 20];
+            raw.copy_from_slice(&hash[12..]);
+            address::from_bytes(&raw)
+        })
+    }
+
+    /// The 32 secret bytes (a cache key for [`super::Seal`]).
+    pub(crate) fn secret_bytes(&self) -> [u8; 32] {
+        self.inner.to_bytes().into()
     }
 
     /// Recoverable signature `r‖s‖v` over a 32-byte digest, v = 27/28, low s, RFC 6979

@@ -9,10 +9,12 @@ pub mod eip712;
 pub mod identity;
 pub mod key;
 mod memo;
+pub mod seal;
 pub mod signature;
 
 pub use address::{checksum, is_checksummed};
 pub use key::SecretKey;
+pub use seal::Seal;
 pub use signature::{recover, recover_hex, Signature};
 
 /// Ethereum's keccak256 (the pre-NIST padding), as used for request digests and ids.

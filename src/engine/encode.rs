@@ -1,7 +1,7 @@
 //! Response frames as Clearnode writes them: Go's compact JSON (struct fields in declaration
 //! order, `<`, `>`, `&`, U+2028/9 escaped, AS-GEN-2), signed over exactly those bytes (RSIG-1).
 
-use crate::crypto::{keccak256, to_hex, SecretKey};
+use crate::crypto::{keccak256, to_hex, Seal, SecretKey};
 use crate::model::gojson::write_string;
 use serde_json::Value;
 
@@ -60,6 +60,11 @@ pub fn response_array(id: u64, method: &str, params: &Value, ts: u64) -> String 
 
 /// A `res` array in its frame, signed over exactly its bytes (RSIG-1).
 pub fn signed_frame(key: &SecretKey, res: &str) -> String {
-    let sig = to_hex(key.sign_digest(&keccak256(res.as_bytes())));
+    sealed_frame(&Seal::Secp256k1, key, res)
+}
+
+/// [`signed_frame`] signed through `seal`.
+pub(crate) fn sealed_frame(seal: &Seal, key: &SecretKey, res: &str) -> String {
+    let sig = to_hex(seal.sign(key, &keccak256(res.as_bytes())));
     format!("{{\"res\":{res},\"sig\":[\"{sig}\"]}}")
 }

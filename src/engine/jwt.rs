@@ -2,7 +2,7 @@
 //! header `ES256` but signed with the broker's secp256k1 key, so clients must treat it as
 //! opaque. Only this broker verifies it.
 
-use crate::crypto::{keccak256, SecretKey, Signature};
+use crate::crypto::{keccak256, Seal, SecretKey};
 use crate::model::JwtClaims;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -30,18 +30,18 @@ fn claims_json(c: &JwtClaims) -> Value {
     })
 }
 
-pub fn sign(key: &SecretKey, claims: &JwtClaims) -> String {
+pub fn sign(seal: &Seal, key: &SecretKey, claims: &JwtClaims) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","typ":"JWT"}"#);
     let body = URL_SAFE_NO_PAD.encode(claims_json(claims).to_string());
     let signing_input = format!("{header}.{body}");
-    let sig = key.sign_digest(&keccak256(signing_input.as_bytes()));
+    let sig = seal.sign(key, &keccak256(signing_input.as_bytes()));
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 
-pub fn verify(broker_address: &str, token: &str) -> Option<JwtClaims> {
+pub fn verify(seal: &Seal, broker_address: &str, token: &str) -> Option<JwtClaims> {
     let (signing_input, sig) = token.rsplit_once('.')?;
-    let sig = Signature::from_slice(&URL_SAFE_NO_PAD.decode(sig).ok()?).ok()?;
-    if sig.recover(&keccak256(signing_input.as_bytes())).ok()? != broker_address {
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    if seal.recover(&keccak256(signing_input.as_bytes()), &sig)? != broker_address {
         return None;
     }
     let (_, body) = signing_input.split_once('.')?;

@@ -10,7 +10,7 @@ mod jwt;
 pub use encode::{encode_value, response_array, response_frame, signed_frame};
 pub use fault::{Fault, StaleRead};
 
-use crate::crypto::{keccak256, SecretKey, Signature};
+use crate::crypto::{keccak256, Seal, SecretKey};
 use crate::model::{
     AuthInputs, Call, Config, ConnId, Expected, Model, Notification, Outcome, Profile, Recipient,
 };
@@ -68,6 +68,8 @@ pub struct Engine {
     /// Whether frames carry the broker's signature (off for a shadow, whose frames are only
     /// read for what they say: [`Engine::without_frame_signatures`]).
     sign_frames: bool,
+    /// How frames are signed and request signatures checked (real secp256k1 by default).
+    seal: Seal,
 }
 
 impl Engine {
@@ -86,7 +88,19 @@ impl Engine {
             challenges_issued: 0,
             fault: None,
             sign_frames: true,
+            seal: Seal::Secp256k1,
         }
+    }
+
+    /// Signs and checks signatures through `seal` (see [`Seal`]; fuzz targets use its cache or
+    /// its stand-in).
+    pub fn with_seal(mut self, seal: Seal) -> Self {
+        self.seal = seal;
+        self
+    }
+
+    pub fn seal(&self) -> &Seal {
+        &self.seal
     }
 
     /// The reference broker of vectors, certify and fuzzing: the model of `profile` with the
@@ -167,10 +181,10 @@ impl Engine {
         self.sign(&response_array(id, method, params, now_ms))
     }
 
-    /// A `res` array in its frame, signed unless [`Engine::without_frame_signatures`].
+    /// A `res` array in its frame, sealed (signed) unless [`Engine::without_frame_signatures`].
     fn sign(&self, res: &str) -> String {
         if self.sign_frames {
-            signed_frame(&self.broker_key, res)
+            encode::sealed_frame(&self.seal, &self.broker_key, res)
         } else {
             format!("{{\"res\":{res},\"sig\":[\"0x{}\"]}}", "00".repeat(65))
         }
@@ -235,26 +249,23 @@ impl Engine {
             }
             Inbound::Request(request) => request,
         };
+        let challenge = self.next_challenge();
         let digest = keccak256(request.raw.as_bytes());
         let signatures: Vec<Option<String>> = request
             .sig
             .iter()
-            .map(|s| {
-                Signature::from_slice(s)
-                    .and_then(|s| s.recover(&digest))
-                    .ok()
-            })
+            .map(|s| self.seal.recover(&digest, s))
             .collect();
-        let first_sig = request.sig.first().cloned();
+        let first_sig = request.sig.first();
+        let seal = &self.seal;
         let policy_signer = move |policy: &crate::crypto::eip712::Policy| -> Option<String> {
-            let sig = Signature::from_slice(first_sig.as_ref()?).ok()?;
-            sig.recover(&policy.digest().ok()?).ok()
+            seal.recover(&policy.digest().ok()?, first_sig?)
         };
-        let broker_key = self.broker_key.clone();
-        let jwt_signer = move |claims: &crate::model::JwtClaims| jwt::sign(&broker_key, claims);
-        let verify_key = self.broker_address();
-        let jwt_verifier = move |token: &str| jwt::verify(&verify_key, token);
-        let challenge = self.next_challenge();
+        let broker_key = &self.broker_key;
+        let jwt_signer =
+            move |claims: &crate::model::JwtClaims| jwt::sign(seal, broker_key, claims);
+        let verify_key = broker_key.address_str();
+        let jwt_verifier = move |token: &str| jwt::verify(seal, verify_key, token);
         let call = Call {
             conn,
             method: &request.method,

@@ -4,11 +4,91 @@
 
 use super::op::{Asset, Flaw, Intent, Kind, Op, Protocol, Shape, SHARE_ONE};
 use super::world::{address, session_key_name, Request, World, OUTSIDER};
-use crate::model::amount::{fraction_digits, parse_decimal, render};
+use crate::model::amount::{fraction_digits, normalized, parse_decimal, render};
 use crate::model::{AppSession, Dec, Status};
-use crate::vectors::build::{close, create, definition, row, submit_v02, submit_v04};
-use bigdecimal::{RoundingMode, Zero};
+use bigdecimal::Zero;
+use num_bigint::BigInt;
+use serde_json::Map;
 use serde_json::{json, Value};
+
+// The catalogue's params builders (`vectors::build`), built by moving values into maps rather
+// than through `json!`, which serialises every value it is given: a generated create cost
+// twice its model step. `builders_match_the_catalogue` keeps the bytes identical.
+
+fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    let mut m = Map::with_capacity(N);
+    for (k, v) in members {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// `vectors::build::row`.
+fn row(participant: &str, asset: &str, amount: &str) -> Value {
+    object([
+        ("participant", text(participant)),
+        ("asset", text(asset)),
+        ("amount", text(amount)),
+    ])
+}
+
+/// `vectors::build::definition`.
+fn definition(
+    application: &str,
+    protocol: &str,
+    participants: &[&str],
+    weights: &[i64],
+    quorum: u64,
+    nonce: u64,
+) -> Value {
+    object([
+        ("application", text(application)),
+        ("protocol", text(protocol)),
+        (
+            "participants",
+            participants.iter().map(|p| text(p)).collect(),
+        ),
+        ("weights", weights.iter().map(|w| Value::from(*w)).collect()),
+        ("quorum", Value::from(quorum)),
+        ("challenge", Value::from(0)),
+        ("nonce", Value::from(nonce)),
+    ])
+}
+
+/// `vectors::build::create` without session data.
+fn create(definition: Value, allocations: Vec<Value>) -> Value {
+    object([
+        ("definition", definition),
+        ("allocations", Value::Array(allocations)),
+    ])
+}
+
+/// `vectors::build::submit_v04`.
+fn submit_v04(session: &str, intent: &str, version: u64, allocations: Vec<Value>) -> Value {
+    object([
+        ("app_session_id", text(session)),
+        ("intent", text(intent)),
+        ("version", Value::from(version)),
+        ("allocations", Value::Array(allocations)),
+    ])
+}
+
+/// `vectors::build::submit_v02` (and `close`: the same shape).
+fn submit_v02(session: &str, allocations: Vec<Value>) -> Value {
+    object([
+        ("app_session_id", text(session)),
+        ("allocations", Value::Array(allocations)),
+    ])
+}
+
+/// `vectors::build::close`.
+fn close(session: &str, allocations: Vec<Value>) -> Value {
+    submit_v02(session, allocations)
+}
 
 /// A timestamp this far behind the broker clock is stale (WIRE-12: 60 s window).
 const STALE_MS: i64 = -120_000;
@@ -23,9 +103,28 @@ pub fn share_of(balance: &Dec, share: u8) -> Dec {
         return Dec::zero();
     }
     let scale = fraction_digits(balance).clamp(2, 18);
-    (balance * Dec::from(share) / Dec::from(SHARE_ONE))
-        .with_scale_round(scale, RoundingMode::Down)
-        .normalized()
+    fraction_down(balance, u64::from(share), u64::from(SHARE_ONE), scale)
+}
+
+/// `value × num / den` rounded towards zero to `scale` places, normalised: exact integer
+/// arithmetic rather than a 100-digit decimal division (most of a generated step's cost).
+/// The quotient's repeating digits come from `den` alone, so no rounding of bigdecimal's
+/// 100-digit quotient could reach the `scale`-th place: the result is the same
+/// (`gen::tests` checks it against the division).
+fn fraction_down(value: &Dec, num: u64, den: u64, scale: i64) -> Dec {
+    let (digits, value_scale) = value.as_bigint_and_scale();
+    // value = digits / 10^value_scale, so the result is
+    // digits × num × 10^(scale − value_scale) / den, truncated, over 10^scale.
+    let mut numerator = digits.as_ref() * BigInt::from(num);
+    let mut denominator = BigInt::from(den);
+    let shift = scale - value_scale;
+    let ten = BigInt::from(10u8);
+    if shift >= 0 {
+        numerator *= ten.pow(shift as u32);
+    } else {
+        denominator *= ten.pow((-shift) as u32);
+    }
+    normalized(&Dec::new(numerator / denominator, scale))
 }
 
 /// Splits `total` by `weights` (all zero: evenly); the last part takes the rounding remainder,
@@ -42,11 +141,9 @@ pub fn split(total: &Dec, weights: &[u8]) -> Vec<Dec> {
     let mut given = Dec::zero();
     for (i, x) in w.iter().enumerate() {
         if i + 1 == w.len() {
-            parts.push((total - &given).normalized());
+            parts.push(normalized(&(total - &given)));
         } else {
-            let part = (total * Dec::from(*x) / Dec::from(sum))
-                .with_scale_round(scale, RoundingMode::Down)
-                .normalized();
+            let part = fraction_down(total, *x, sum, scale);
             given += &part;
             parts.push(part);
         }
@@ -336,8 +433,8 @@ fn create_request(
         quorum,
         index as u64 + 1,
     );
-    def["protocol"] = json!(protocol_name);
-    ("create_app_session", create(def, rows, None), signers)
+    def["protocol"] = Value::String(protocol_name);
+    ("create_app_session", create(def, rows), signers)
 }
 
 /// Picks the target session: an open one normally, a closed or unknown one for those flaws.
@@ -631,7 +728,10 @@ fn transfer_request(world: &World, op: &Op, conn: &str, to: u8, asset: &str, sha
             }
         }
     };
-    let mut rows = vec![json!({"asset": asset, "amount": amount})];
+    let mut rows = vec![object([
+        ("asset", text(asset)),
+        ("amount", Value::String(amount)),
+    ])];
     if let Some(f) = op.flaw {
         if matches!(
             f,
@@ -649,7 +749,10 @@ fn transfer_request(world: &World, op: &Op, conn: &str, to: u8, asset: &str, sha
     };
     (
         "transfer",
-        json!({"destination": dest, "allocations": rows}),
+        object([
+            ("destination", text(dest)),
+            ("allocations", Value::Array(rows)),
+        ]),
         vec![signer],
     )
 }
@@ -668,5 +771,48 @@ mod tests {
         assert_eq!(parts.iter().sum::<Dec>(), dec("100.01"));
         assert!(parts.iter().all(|p| *p >= Dec::zero()));
         assert_eq!(split(&dec("10"), &[0, 0]), vec![dec("5"), dec("5")]);
+    }
+}
+
+#[cfg(test)]
+mod builders {
+    use super::*;
+    use crate::vectors::build;
+
+    /// The generator's builders give the catalogue's values, key order included (the request
+    /// bytes, and so signatures and vectors, depend on it).
+    #[test]
+    fn builders_match_the_catalogue() {
+        let same = |a: Value, b: Value| {
+            assert_eq!(a.to_string(), b.to_string());
+        };
+        let rows = || vec![row("0xA", "usdc", "1.5"), row("0xB", "eth", "0")];
+        let b_rows = || {
+            vec![
+                build::row("0xA", "usdc", "1.5"),
+                build::row("0xB", "eth", "0"),
+            ]
+        };
+        let parts = ["0xA", "0xB"];
+        same(
+            definition("fuzz", "NitroRPC/0.4", &parts, &[60, -40], 60, 9),
+            build::definition("fuzz", "NitroRPC/0.4", &parts, &[60, -40], 60, 9),
+        );
+        let def = || definition("fuzz", "NitroRPC/0.2", &parts, &[1, 1], 2, 1);
+        let b_def = || build::definition("fuzz", "NitroRPC/0.2", &parts, &[1, 1], 2, 1);
+        same(
+            create(def(), rows()),
+            build::create(b_def(), b_rows(), None),
+        );
+        same(
+            submit_v04("0x01", "deposit", 7, rows()),
+            build::submit_v04("0x01", "deposit", 7, b_rows()),
+        );
+        same(
+            submit_v02("0x01", rows()),
+            build::submit_v02("0x01", b_rows()),
+        );
+        same(close("0x01", rows()), build::close("0x01", b_rows()));
+        same(create(def(), vec![]), build::create(b_def(), vec![], None));
     }
 }

@@ -5,7 +5,7 @@
 use super::materialize::materialize;
 use super::op::{draw, GenConfig, Op};
 use super::world::{address, Request, Setup, WalletSetup, World, OUTSIDER, WALLETS};
-use crate::model::{Expected, Outcome, Profile};
+use crate::model::{Detail, Expected, Outcome, Profile};
 use crate::vectors::{Case, Vector};
 use arbitrary::Unstructured;
 
@@ -83,16 +83,26 @@ pub fn plain_setup(count: usize) -> Setup {
 pub struct Player {
     profile: Profile,
     setup: Setup,
+    detail: Detail,
     world: World,
     played: Vec<Played>,
 }
 
 impl Player {
     pub fn new(profile: Profile, setup: &Setup) -> Self {
+        Self::with_detail(profile, setup, Detail::Full)
+    }
+
+    /// A player whose outcomes carry only what `detail` keeps: [`Detail::Verdict`] for
+    /// callers that look at decisions and state, not at payloads.
+    pub fn with_detail(profile: Profile, setup: &Setup, detail: Detail) -> Self {
+        let mut world = World::new(profile, setup);
+        world.set_detail(detail);
         Player {
             profile,
             setup: setup.clone(),
-            world: World::new(profile, setup),
+            detail,
+            world,
             played: Vec::new(),
         }
     }
@@ -112,6 +122,7 @@ impl Player {
             // before every step, rebuild it from the steps kept: the clock and the counters
             // must be as if the dropped step was never sent.
             self.world = World::new(self.profile, &self.setup);
+            self.world.set_detail(self.detail);
             for p in &self.played {
                 self.world.play(&p.request);
             }
@@ -122,6 +133,11 @@ impl Player {
             request,
             outcome,
         });
+        self.played.last()
+    }
+
+    /// The last step played.
+    pub fn last(&self) -> Option<&Played> {
         self.played.last()
     }
 

@@ -135,3 +135,102 @@ fn valid_steps_are_mostly_accepted() {
         "{accepted} of {valid} valid steps accepted"
     );
 }
+
+/// Shares and splits are integer arithmetic now; they must give exactly what the decimal
+/// division they replace gave (else every corpus file would mean another sequence).
+#[test]
+fn shares_and_splits_match_the_decimal_division() {
+    use crate::model::amount::dec;
+    use crate::model::Dec;
+    use bigdecimal::RoundingMode;
+    let by_division = |value: &Dec, num: u64, den: u64| {
+        let scale = crate::model::amount::fraction_digits(value).clamp(2, 18);
+        (value * Dec::from(num) / Dec::from(den))
+            .with_scale_round(scale, RoundingMode::Down)
+            .normalized()
+    };
+    let values = [
+        "1000",
+        "7.5",
+        "0.25",
+        "-100",
+        "-0.3",
+        "123456789.123456789",
+        "1e40",
+        "0.000000000000000001",
+        "99999999999999999999999999.999999999999999999",
+        "3",
+        "10",
+        "-7.77",
+    ];
+    for text in values {
+        let v = dec(text);
+        for share in 1..=op::SHARE_ONE {
+            let ours = materialize::share_of(&v, share);
+            let theirs = by_division(&v, u64::from(share), u64::from(op::SHARE_ONE));
+            assert_eq!(
+                ours.as_bigint_and_exponent(),
+                theirs.as_bigint_and_exponent(),
+                "{text} × {share}/16"
+            );
+        }
+        for weights in [
+            &[3u8, 7][..],
+            &[1, 1, 1],
+            &[0, 0, 0, 0],
+            &[255, 13, 200, 1],
+            &[5, 0, 9],
+        ] {
+            let sum: u64 = if weights.iter().all(|w| *w == 0) {
+                weights.len() as u64
+            } else {
+                weights.iter().map(|w| u64::from(*w)).sum()
+            };
+            let parts = materialize::split(&v, weights);
+            for (i, part) in parts.iter().enumerate().take(weights.len() - 1) {
+                let w = if sum == weights.len() as u64 && weights.iter().all(|w| *w == 0) {
+                    1
+                } else {
+                    u64::from(weights[i])
+                };
+                let theirs = by_division(&v, w, sum);
+                assert_eq!(
+                    part.as_bigint_and_exponent(),
+                    theirs.as_bigint_and_exponent(),
+                    "{text} split {weights:?} part {i}"
+                );
+            }
+            let total: Dec = parts.iter().sum();
+            assert_eq!(total, v, "{text} split {weights:?} adds up");
+        }
+    }
+}
+
+/// Shards of a count are disjoint and together are the unsharded stream, position by position;
+/// a shard's sequences are the stream's sequences at those positions.
+#[test]
+fn shards_are_disjoint_and_cover_the_stream() {
+    use std::collections::BTreeSet;
+    for count in 1..=5u64 {
+        let mut seen = BTreeSet::new();
+        for index in 0..count {
+            let shard: Shard = format!("{index}/{count}").parse().unwrap();
+            for local in 0..40 {
+                let position = shard.sequence(local);
+                assert!(seen.insert(position), "{shard}: {position} twice");
+                assert_eq!(shard.local(position), local);
+            }
+        }
+        assert_eq!(seen, (0..40 * count).collect(), "shards of {count}");
+    }
+    let shard: Shard = "2/3".parse().unwrap();
+    assert_eq!(
+        seeded_bytes(9, shard.sequence(4), 64),
+        seeded_bytes(9, 14, 64),
+        "shard 2/3's fifth sequence is the stream's fifteenth"
+    );
+    for bad in ["3/3", "1/0", "1", "a/2", "-1/2", ""] {
+        assert!(bad.parse::<Shard>().is_err(), "{bad:?}");
+    }
+    assert_eq!(Shard::default(), "0/1".parse().unwrap());
+}

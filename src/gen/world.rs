@@ -4,7 +4,7 @@
 //! signer addresses instead of signed frames, so drawing and shrinking cost no cryptography.
 
 use crate::model::amount::parse_decimal;
-use crate::model::{AuthInputs, Call, Config, ConnId, Model, Outcome, Profile};
+use crate::model::{AuthInputs, Call, Config, ConnId, Detail, Model, Outcome, Profile};
 use crate::vectors::recorder::{identity_key, START_MS};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -27,7 +27,9 @@ pub fn session_key_name(wallet: &str) -> String {
 /// The fixed address of an identity name (the Recorder's `identity_key`), computed once per
 /// name: a key derivation costs more than a model step.
 pub fn address(name: &str) -> &'static str {
-    static CACHE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    // Looked up several times per generated step: a fast fixed hasher (the names are ours).
+    type Names = HashMap<String, String, foldhash::fast::FixedState>;
+    static CACHE: OnceLock<Names> = OnceLock::new();
     let cache = CACHE.get_or_init(|| {
         let mut names: Vec<String> = WALLETS.iter().map(|w| w.to_string()).collect();
         names.extend(WALLETS.iter().map(|w| session_key_name(w)));
@@ -80,6 +82,40 @@ pub fn login(model: &mut Model, conn: ConnId, wallet: &str, now_ms: u64) {
     assert!(out.is_ok(), "setup login of {wallet}: {:?}", out.response);
 }
 
+/// A world with `names` logged in (connection ids in declaration order, from 1, as the engine
+/// numbers them) and nothing funded. The logins are eight model steps of JSON per wallet, more
+/// than most fuzz inputs cost, and their result depends only on the names: each thread keeps
+/// the worlds it built and hands out copies.
+fn logged_in(profile: Profile, names: Vec<String>) -> World {
+    thread_local! {
+        static BUILT: std::cell::RefCell<HashMap<(Profile, Vec<String>), World>> =
+            Default::default();
+    }
+    let key = (profile, names);
+    if let Some(world) = BUILT.with_borrow(|built| built.get(&key).cloned()) {
+        return world;
+    }
+    let (profile, names) = key;
+    let mut world = World {
+        model: Model::new(profile, Config::default()),
+        now_ms: START_MS,
+        names: names.clone(),
+        conns: HashMap::new(),
+    };
+    for (i, name) in names.iter().enumerate() {
+        let conn = i as ConnId + 1;
+        login(&mut world.model, conn, name, START_MS);
+        world.conns.insert(name.clone(), conn);
+    }
+    BUILT.with_borrow_mut(|built| {
+        if built.len() >= 64 {
+            built.clear();
+        }
+        built.insert((profile, names), world.clone());
+    });
+    world
+}
+
 /// Credits every wallet of `setup` (the outsider included) as the setup says.
 pub fn fund(model: &mut Model, setup: &Setup) {
     for w in setup.wallets.iter().chain(std::iter::once(&setup.outsider)) {
@@ -130,18 +166,8 @@ pub struct World {
 
 impl World {
     pub fn new(profile: Profile, setup: &Setup) -> World {
-        let mut world = World {
-            model: Model::new(profile, Config::default()),
-            now_ms: START_MS,
-            names: setup.wallets.iter().map(|w| w.name.clone()).collect(),
-            conns: HashMap::new(),
-        };
-        // Connection ids in declaration order, from 1, as the engine numbers them.
-        for (i, w) in setup.wallets.iter().enumerate() {
-            let conn = i as ConnId + 1;
-            login(&mut world.model, conn, &w.name, START_MS);
-            world.conns.insert(w.name.clone(), conn);
-        }
+        let names: Vec<String> = setup.wallets.iter().map(|w| w.name.clone()).collect();
+        let mut world = logged_in(profile, names);
         fund(&mut world.model, setup);
         world
     }
@@ -157,6 +183,11 @@ impl World {
                 .map(|(i, w)| (w.name.clone(), i as ConnId + 1))
                 .collect(),
         }
+    }
+
+    /// How much of each outcome the model builds (see [`Detail`]); `Full` unless set.
+    pub fn set_detail(&mut self, detail: Detail) {
+        self.model.set_detail(detail);
     }
 
     /// Sends one request and moves the clock as the Recorder does.

@@ -117,8 +117,18 @@ pub fn parse_decimal(original: &str) -> Result<Dec, DecimalError> {
             dot = Some(i);
         }
     }
+    // The digits without the dot, on the stack for the usual short amounts.
+    let mut buf = [0u8; 40];
     let int_string: std::borrow::Cow<str> = match dot {
         None => value.into(),
+        Some(p) if value.len() <= buf.len() => {
+            exp -= (value.len() - p - 1) as i64;
+            let n = value.len() - 1;
+            buf[..p].copy_from_slice(&value.as_bytes()[..p]);
+            buf[p..n].copy_from_slice(&value.as_bytes()[p + 1..]);
+            // Removing an ASCII byte from UTF-8 leaves UTF-8.
+            std::str::from_utf8(&buf[..n]).expect("UTF-8").into()
+        }
         Some(p) => {
             exp -= (value.len() - p - 1) as i64;
             format!("{}{}", &value[..p], &value[p + 1..]).into()
@@ -126,7 +136,7 @@ pub fn parse_decimal(original: &str) -> Result<Dec, DecimalError> {
     };
     let invalid = || DecimalError::Invalid(format!("can't convert {value} to decimal"));
     let digits = if int_string.len() <= 18 {
-        BigInt::from(go_parse_int(&int_string, 64).map_err(|_| invalid())?)
+        Digits::Small(go_parse_int(&int_string, 64).map_err(|_| invalid())?)
     } else {
         // big.Int.SetString(s, 10): optional sign, then digits only.
         let body = int_string.trim_start_matches(['+', '-']);
@@ -134,29 +144,77 @@ pub fn parse_decimal(original: &str) -> Result<Dec, DecimalError> {
         if signs > 1 || body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        BigInt::from_str(&int_string).map_err(|_| invalid())?
+        Digits::Big(BigInt::from_str(&int_string).map_err(|_| invalid())?)
     };
     if exp < i64::from(i32::MIN) || exp > i64::from(i32::MAX) {
         return Err(DecimalError::Invalid(format!(
             "can't convert {original} to decimal: fractional part too long"
         )));
     }
-    checked(BigDecimal::new(digits, -exp))
+    match digits {
+        Digits::Big(big) => checked(BigDecimal::new(big, -exp)),
+        Digits::Small(small) => checked_small(small, -exp),
+    }
+}
+
+/// The digits of a decimal text: up to 18 characters fit an `i64` (ParseInt), longer ones are
+/// big integers (SetString).
+enum Digits {
+    Small(i64),
+    Big(BigInt),
+}
+
+/// [`checked`] for digits that fit an `i64` (the usual amount): normalised before the one
+/// big-integer allocation.
+fn checked_small(mut digits: i64, mut scale: i64) -> Result<Dec, DecimalError> {
+    if digits == 0 {
+        return Ok(Dec::from(0));
+    }
+    while digits % 10 == 0 {
+        digits /= 10;
+        scale -= 1;
+    }
+    if scale.abs() > MAX_MODEL_EXPONENT {
+        return Err(DecimalError::OutOfModelRange);
+    }
+    Ok(BigDecimal::new(BigInt::from(digits), scale))
 }
 
 /// Normalises a parsed value and keeps it inside the model's exponent range.
 fn checked(d: Dec) -> Result<Dec, DecimalError> {
-    let (digits, scale) = d.as_bigint_and_exponent();
-    if digits.sign() == num_bigint::Sign::NoSign {
+    if d.sign() == num_bigint::Sign::NoSign {
         return Ok(Dec::from(0));
     }
-    let d = d.normalized();
-    let (_, scale_n) = d.as_bigint_and_exponent();
-    let _ = scale;
-    if scale_n.abs() > MAX_MODEL_EXPONENT {
+    let d = normalized(&d);
+    if d.fractional_digit_count().abs() > MAX_MODEL_EXPONENT {
         return Err(DecimalError::OutOfModelRange);
     }
     Ok(d)
+}
+
+/// The digits without trailing zeros and the scale that goes with them, for values whose
+/// digits fit an `i128` (every amount a harness sends); `None` for larger ones.
+fn stripped(d: &Dec) -> Option<(i128, i64)> {
+    let (digits, mut scale) = d.as_bigint_and_scale();
+    let mut n = i128::try_from(&*digits).ok()?;
+    if n == 0 {
+        return Some((0, 0));
+    }
+    while n % 10 == 0 {
+        n /= 10;
+        scale -= 1;
+    }
+    Some((n, scale))
+}
+
+/// `BigDecimal::normalized` (trailing zeros moved into the scale, zero as `0`), without its
+/// round trip through a vector of decimal digits when the digits fit an `i128`. Same digits,
+/// same scale.
+pub fn normalized(d: &Dec) -> Dec {
+    match stripped(d) {
+        Some((n, scale)) => BigDecimal::new(BigInt::from(n), scale),
+        None => d.normalized(),
+    }
 }
 
 /// Postgres `DECIMAL(64,18)` write: round half away from zero to 18 places (AS-AMT-4).
@@ -169,7 +227,7 @@ pub fn round_for_storage(d: &Dec) -> Dec {
 
 /// A stored magnitude of 10^46 or more does not fit `DECIMAL(64,18)` (AS-AMT-4, Q-16).
 pub fn overflows_storage(stored: &Dec) -> bool {
-    let (digits, scale) = stored.as_bigint_and_exponent();
+    let (digits, scale) = stored.as_bigint_and_scale();
     if digits.sign() == num_bigint::Sign::NoSign {
         return false;
     }
@@ -178,23 +236,28 @@ pub fn overflows_storage(stored: &Dec) -> bool {
         return false;
     }
     // number of integer digits = decimal digits of |digits| - scale
-    let n = digits.magnitude().to_string().len() as i64;
+    let n = match u128::try_from(digits.magnitude()) {
+        Ok(m) => i64::from(m.ilog10()) + 1,
+        Err(_) => digits.magnitude().to_string().len() as i64,
+    };
     n - scale > 46
 }
 
 /// Number of fractional digits of the exact value (0 for integers).
 pub fn fraction_digits(d: &Dec) -> i64 {
-    let (digits, scale) = d.normalized().as_bigint_and_exponent();
-    if digits.sign() == num_bigint::Sign::NoSign {
-        0
-    } else {
-        scale.max(0)
+    if d.sign() == num_bigint::Sign::NoSign {
+        return 0;
     }
+    let scale = match stripped(d) {
+        Some((_, scale)) => scale,
+        None => d.normalized().fractional_digit_count(),
+    };
+    scale.max(0)
 }
 
 /// shopspring `Decimal.String()` (AS-AMT-5): fixed point, no exponent, no trailing zeros.
 pub fn render(d: &Dec) -> String {
-    let (digits, scale) = d.as_bigint_and_exponent();
+    let (digits, scale) = d.as_bigint_and_scale();
     if digits.sign() == num_bigint::Sign::NoSign {
         return "0".to_string();
     }
@@ -325,6 +388,55 @@ mod tests {
             "9999999999999999999999999999999999999999999999.9999999999999999999"
         ))));
         assert!(overflows_storage(&dec("-1e46")));
+        // Normalised integers carry a negative scale: counted without printing them.
+        assert!(!overflows_storage(&dec("9e45")));
+        assert!(!overflows_storage(&dec("-1.5e45")));
+        assert!(overflows_storage(&dec("10e45")));
+    }
+
+    /// The fast paths (i64 digits normalised before allocating, i128 stripping) give the same
+    /// digits and scale as bigdecimal's own `normalized` and as the big-integer path.
+    #[test]
+    fn as_amt_1_fast_paths_keep_the_representation() {
+        for text in [
+            "0",
+            "10",
+            "-100",
+            "1.500",
+            "0.000",
+            "7e3",
+            "-2.50e-3",
+            "123456789012345678",
+            "123456789012345678901234567890",
+            "1000000000000000000000000000000000000000000",
+        ] {
+            let plain = BigDecimal::from_str(text).expect("decimal");
+            let ours = normalized(&plain);
+            let theirs = plain.normalized();
+            assert_eq!(
+                ours.as_bigint_and_exponent(),
+                theirs.as_bigint_and_exponent(),
+                "{text}"
+            );
+        }
+        // Up to 18 characters take the i64 path, longer ones the big-integer path.
+        for (short, long) in [
+            ("1000", "1000.0000000000000000000"),
+            ("-0.0500", "-0.05000000000000000000000"),
+            ("0.0", "0.0000000000000000000000"),
+        ] {
+            let (a, b) = (parse_decimal(short).unwrap(), parse_decimal(long).unwrap());
+            assert_eq!(a.as_bigint_and_exponent(), b.as_bigint_and_exponent());
+        }
+        assert_eq!(
+            parse_decimal("1e4097").unwrap_err(),
+            DecimalError::OutOfModelRange
+        );
+        assert_eq!(
+            parse_decimal("10e4096").unwrap_err(),
+            DecimalError::OutOfModelRange
+        );
+        assert!(parse_decimal("1e4096").is_ok());
     }
 
     #[test]

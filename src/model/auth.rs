@@ -9,6 +9,7 @@ use super::outcome::{
     Call, ConnId, ErrorSet, JwtClaims, Notification, Outcome, Recipient, JWT_PLACEHOLDER,
 };
 use super::params::{self, key_is, ParseError};
+use super::FastMap;
 use super::{fail, Model, Stop};
 use crate::crypto::eip712::{Allowance, Policy};
 use serde_json::{json, Value};
@@ -43,11 +44,11 @@ struct Challenge {
 /// Authentication state; none of it is in the DB, so none of it rolls back.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthState {
-    conns: HashMap<ConnId, String>,
-    challenges: HashMap<String, Challenge>,
-    last_active_ms: HashMap<String, u64>,
-    tags: HashMap<String, String>,
-    tag_owner: HashMap<String, String>,
+    conns: FastMap<ConnId, String>,
+    challenges: FastMap<String, Challenge>,
+    last_active_ms: FastMap<String, u64>,
+    tags: FastMap<String, String>,
+    tag_owner: FastMap<String, String>,
     challenge_seq: u64,
     challenges_issued: u64,
 }

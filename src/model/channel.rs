@@ -4,8 +4,8 @@
 use super::amount::{self, Dec};
 use super::ledger::IsZeroValue;
 use super::outcome::ErrorSet;
+use super::FastMap;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChannelStatus {
@@ -50,7 +50,7 @@ pub struct Channel {
 /// written, so a lower-case participant never matches a checksummed channel wallet.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channels {
-    by_wallet: HashMap<String, Vec<Channel>>,
+    by_wallet: FastMap<String, Vec<Channel>>,
     /// (wallet, index in its list, when) in the order the rows were added: `created_at` order.
     added: Vec<(String, usize, u64)>,
 }

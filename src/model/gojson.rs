@@ -8,6 +8,13 @@ use std::fmt::Write;
 /// none of the HTML escaping, hence this writer (AS-ID-2).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    // Addresses and names usually need no escape at all: copy them whole.
+    let plain = |b: &u8| *b >= 0x20 && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xe2);
+    if s.as_bytes().iter().all(plain) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -79,24 +86,33 @@ impl DefinitionBytes<'_> {
             write_string(&mut out, p);
         }
         out.push_str("],\"weights\":[");
+        // `itoa` rather than `write!`: this runs for every create (AS-ID-1).
+        let mut digits = itoa::Buffer::new();
         for (i, w) in self.weights.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            let _ = write!(out, "{w}");
+            out.push_str(digits.format(*w));
         }
-        let _ = write!(
-            out,
-            "],\"quorum\":{},\"challenge\":{},\"nonce\":{}}}",
-            self.quorum, self.challenge, self.nonce
-        );
+        for (key, n) in [
+            ("],\"quorum\":", self.quorum),
+            (",\"challenge\":", self.challenge),
+            (",\"nonce\":", self.nonce),
+        ] {
+            out.push_str(key);
+            out.push_str(digits.format(n));
+        }
+        out.push('}');
         out
     }
 
     /// `"0x" + hex(keccak256(B))` (AS-ID-1); AS-ID-4's worked examples are its known answers.
     pub fn session_id(&self) -> String {
         let hash = alloy_primitives::keccak256(self.encode().as_bytes());
-        format!("0x{}", hex::encode(hash))
+        let mut id = [0u8; 66];
+        id[..2].copy_from_slice(b"0x");
+        hex::encode_to_slice(hash, &mut id[2..]).expect("64 hex digits fit");
+        String::from_utf8(id.to_vec()).expect("ASCII")
     }
 }
 

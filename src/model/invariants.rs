@@ -72,7 +72,15 @@ impl Snapshot {
             .iter()
             .chain(self.sessions.values().flat_map(|s| s.balances.iter()));
         for ((_, asset), v) in all {
-            *t.entry(asset.clone()).or_default() += v;
+            // The asset is cloned only when first met (the sum starts at 0, as before).
+            match t.get_mut(asset) {
+                Some(sum) => *sum += v,
+                None => {
+                    let mut sum = Dec::default();
+                    sum += v;
+                    t.insert(asset.clone(), sum);
+                }
+            }
         }
         t
     }
@@ -220,17 +228,22 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, accepted: bool) -> Vec<Vi
         .chain(ta.keys())
         .chain(after.funded.keys())
         .collect();
+    let zero = Dec::default();
     for asset in assets {
-        let b = tb.get(asset).cloned().unwrap_or_default();
-        let a = ta.get(asset).cloned().unwrap_or_default();
-        let funded = after.funded.get(asset).cloned().unwrap_or_default()
-            - before.funded.get(asset).cloned().unwrap_or_default();
-        if &a - &b != funded {
+        let b = tb.get(asset).unwrap_or(&zero);
+        let a = ta.get(asset).unwrap_or(&zero);
+        let (fb, fa) = (
+            before.funded.get(asset).unwrap_or(&zero),
+            after.funded.get(asset).unwrap_or(&zero),
+        );
+        // a − b = fa − fb, compared as a + fb = b + fa (the usual case: no funding, a = b).
+        let conserved = if fa == fb { a == b } else { a + fb == b + fa };
+        if !conserved {
             v.push(Violation::Conservation {
                 asset: asset.clone(),
-                before: b,
-                after: a,
-                funded,
+                before: b.clone(),
+                after: a.clone(),
+                funded: fa.clone() - fb.clone(),
             });
         }
     }

@@ -4,7 +4,9 @@
 
 use super::amount::{self, Dec};
 use super::outcome::ErrorSet;
-use std::collections::{BTreeMap, HashMap};
+use super::FastMap;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Does `s` look like an address to go-ethereum's `IsHexAddress` (optional `0x`/`0X`, 40 hex)?
 pub fn is_hex_address(s: &str) -> bool {
@@ -119,15 +121,79 @@ impl WriteError {
 
 type WalletRows = BTreeMap<String, Dec>;
 
+/// An account or wallet of the ledger: an index into its normalised names.
+pub(crate) type AccountId = u32;
+
 /// All ledger balances. An entry that exists with value 0 is an asset that once had a write:
 /// it still appears in balance listings and session totals (AS-READ-3, AS-OP-1).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Accounts and wallets are interned: every spelling met maps to the id of its ADDR-2 class
+/// (see [`account_key`]), so a write or read of a known spelling costs one hash of the text
+/// and no normalisation (that was a seventh of a model step). Every method takes any spelling.
+#[derive(Debug, Clone, Default)]
 pub struct Ledger {
-    accounts: HashMap<String, HashMap<String, WalletRows>>,
+    /// Every spelling met → its id. Only grows: a spelling whose writes were rolled back stays,
+    /// unseen, since every read goes through `accounts`.
+    ids: FastMap<Arc<str>, AccountId>,
+    /// id → normalised key.
+    names: Vec<Arc<str>>,
+    accounts: FastMap<AccountId, FastMap<AccountId, WalletRows>>,
+}
+
+/// Ledgers are equal when they hold the same entries, whatever spellings each has met.
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Self) -> bool {
+        let entries = |l: &Ledger| {
+            l.iter()
+                .map(|(a, w, s, v)| ((a.to_string(), w.to_string(), s.to_string()), v.clone()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        entries(self) == entries(other)
+    }
 }
 
 impl Ledger {
-    /// The balance of normalised keys (see [`account_key`]).
+    /// The id of a spelling, if its class has one.
+    pub(crate) fn find(&self, raw: &str) -> Option<AccountId> {
+        if let Some(id) = self.ids.get(raw) {
+            return Some(*id);
+        }
+        let key = account_key(raw);
+        let key = key.as_str();
+        if key == raw {
+            return None;
+        }
+        self.ids.get(key).copied()
+    }
+
+    /// The id of a spelling, registering the spelling (and its class) when new.
+    pub(crate) fn intern(&mut self, raw: &str) -> AccountId {
+        if let Some(id) = self.ids.get(raw) {
+            return *id;
+        }
+        let key = account_key(raw);
+        let key = key.as_str();
+        let id = match self.ids.get(key) {
+            Some(id) => *id,
+            None => {
+                let id = AccountId::try_from(self.names.len()).expect("fewer than 2^32 accounts");
+                let name: Arc<str> = key.into();
+                self.names.push(name.clone());
+                self.ids.insert(name, id);
+                id
+            }
+        };
+        if key != raw {
+            self.ids.insert(raw.into(), id);
+        }
+        id
+    }
+
+    fn name(&self, id: AccountId) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// The balance of an entry; any spelling of the keys.
     pub fn balance(&self, account: &str, wallet: &str, asset: &str) -> Dec {
         self.entry(account, wallet, asset)
             .cloned()
@@ -135,23 +201,38 @@ impl Ledger {
     }
 
     pub fn entry(&self, account: &str, wallet: &str, asset: &str) -> Option<&Dec> {
-        self.accounts.get(account)?.get(wallet)?.get(asset)
+        let (a, w) = (self.find(account)?, self.find(wallet)?);
+        self.accounts.get(&a)?.get(&w)?.get(asset)
     }
 
     /// Every asset of one (account, wallet) pair, zero balances included.
     pub fn rows(&self, account: &str, wallet: &str) -> impl Iterator<Item = (&str, &Dec)> {
-        self.accounts
-            .get(account)
-            .and_then(|a| a.get(wallet))
+        let ids = self.find(account).zip(self.find(wallet));
+        ids.and_then(|(a, w)| self.accounts.get(&a)?.get(&w))
             .into_iter()
             .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
     }
 
     /// Every (wallet, asset, balance) of one account.
     pub fn account(&self, account: &str) -> impl Iterator<Item = (&str, &str, &Dec)> {
-        self.accounts.get(account).into_iter().flat_map(|a| {
-            a.iter()
-                .flat_map(|(w, m)| m.iter().map(move |(k, v)| (w.as_str(), k.as_str(), v)))
+        let wallets = self.find(account).and_then(|a| self.accounts.get(&a));
+        wallets.into_iter().flat_map(move |ws| {
+            ws.iter().flat_map(move |(w, m)| {
+                let w = self.name(*w);
+                m.iter().map(move |(k, v)| (w, k.as_str(), v))
+            })
+        })
+    }
+
+    /// [`Ledger::account`] with wallet ids instead of names.
+    pub(crate) fn account_ids(
+        &self,
+        account: &str,
+    ) -> impl Iterator<Item = (AccountId, &str, &Dec)> {
+        let wallets = self.find(account).and_then(|a| self.accounts.get(&a));
+        wallets.into_iter().flat_map(|ws| {
+            ws.iter()
+                .flat_map(|(w, m)| m.iter().map(move |(k, v)| (*w, k.as_str(), v)))
         })
     }
 
@@ -169,12 +250,13 @@ impl Ledger {
         t
     }
 
-    /// Every entry: (account, wallet, asset, balance).
+    /// Every entry: (account, wallet, asset, balance), keys normalised.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &str, &Dec)> {
-        self.accounts.iter().flat_map(|(a, ws)| {
+        self.accounts.iter().flat_map(move |(a, ws)| {
+            let a = self.name(*a);
             ws.iter().flat_map(move |(w, m)| {
-                m.iter()
-                    .map(move |(k, v)| (a.as_str(), w.as_str(), k.as_str(), v))
+                let w = self.name(*w);
+                m.iter().map(move |(k, v)| (a, w, k.as_str(), v))
             })
         })
     }
@@ -207,30 +289,32 @@ impl Ledger {
         asset: &str,
         stored: &Dec,
     ) -> Option<Dec> {
-        if let Some(v) = self
-            .accounts
-            .get_mut(account)
-            .and_then(|a| a.get_mut(wallet))
-            .and_then(|r| r.get_mut(asset))
-        {
-            let old = v.clone();
-            *v += stored;
-            return Some(old);
-        }
+        let (a, w) = (self.intern(account), self.intern(wallet));
+        self.add_at(a, w, asset, stored.clone())
+    }
+
+    /// [`Ledger::add`] by ids, of an owned amount: the sum is built in `stored` and the previous
+    /// value moved out, so the common case (an existing entry) copies no number.
+    pub(crate) fn add_at(
+        &mut self,
+        account: AccountId,
+        wallet: AccountId,
+        asset: &str,
+        mut stored: Dec,
+    ) -> Option<Dec> {
         let rows = self
             .accounts
-            .entry(account.to_string())
+            .entry(account)
             .or_default()
-            .entry(wallet.to_string())
+            .entry(wallet)
             .or_default();
         match rows.get_mut(asset) {
             Some(v) => {
-                let old = v.clone();
-                *v += stored;
-                Some(old)
+                stored += &*v;
+                Some(std::mem::replace(v, stored))
             }
             None => {
-                rows.insert(asset.to_string(), stored.clone());
+                rows.insert(asset.to_string(), stored);
                 None
             }
         }
@@ -238,22 +322,38 @@ impl Ledger {
 
     /// Puts an entry back to a previous value (journal rollback).
     pub(crate) fn restore(&mut self, account: &str, wallet: &str, asset: &str, old: Option<Dec>) {
-        let Some(ws) = self.accounts.get_mut(account) else {
+        if let (Some(a), Some(w)) = (self.find(account), self.find(wallet)) {
+            self.restore_at(a, w, asset, old);
+        }
+    }
+
+    /// [`Ledger::restore`] by ids.
+    pub(crate) fn restore_at(
+        &mut self,
+        account: AccountId,
+        wallet: AccountId,
+        asset: &str,
+        old: Option<Dec>,
+    ) {
+        let Some(ws) = self.accounts.get_mut(&account) else {
             return;
         };
-        let Some(rows) = ws.get_mut(wallet) else {
+        let Some(rows) = ws.get_mut(&wallet) else {
             return;
         };
         match old {
-            Some(v) => {
-                rows.insert(asset.to_string(), v);
-            }
+            Some(v) => match rows.get_mut(asset) {
+                Some(x) => *x = v,
+                None => {
+                    rows.insert(asset.to_string(), v);
+                }
+            },
             None => {
                 rows.remove(asset);
                 if rows.is_empty() {
-                    ws.remove(wallet);
+                    ws.remove(&wallet);
                     if ws.is_empty() {
-                        self.accounts.remove(account);
+                        self.accounts.remove(&account);
                     }
                 }
             }

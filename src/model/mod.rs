@@ -39,9 +39,14 @@ pub use profile::Profile;
 pub use route::{route, Route};
 pub use session::{AppSession, Status};
 
-use ledger::{account_key, IsZeroValue, Ledger};
+use ledger::{AccountId, IsZeroValue, Ledger};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+
+/// The model's hash maps. Keys are harness inputs (no flooding to defend against), no output
+/// depends on iteration order (outputs are sorted or BTree-backed), and SipHash was a tenth of
+/// a step's instructions (callgrind, `examples/model_bench.rs`): a fixed-seed fast hasher.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Broker configuration the model needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,13 +117,18 @@ pub(crate) fn parse_stop(e: params::ParseError, text: &'static str) -> Stop {
 
 pub(crate) const PARSE_FAILED: &str = "failed to parse parameters";
 
+/// Where a journaled key sits in [`Journal::text`]: (start, length).
+type Span = (u32, u32);
+
 /// One journal entry: how to undo a write of the current step.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Undo {
+    /// A ledger entry's previous value. Its asset is a span of the journal's text, so
+    /// journaling a write allocates nothing (two to three writes a step).
     Entry {
-        account: String,
-        wallet: String,
-        asset: String,
+        account: AccountId,
+        wallet: AccountId,
+        asset: Span,
         old: Option<Dec>,
     },
     Spent {
@@ -140,13 +150,41 @@ pub(crate) enum Undo {
     },
 }
 
+/// The undo log of the current step; emptied (capacity kept) when the step ends.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Journal {
+    undo: Vec<Undo>,
+    text: String,
+}
+
+impl Journal {
+    fn key(&mut self, s: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(s);
+        (start as u32, s.len() as u32)
+    }
+
+    fn text(&self, (start, len): Span) -> &str {
+        &self.text[start as usize..(start + len) as usize]
+    }
+
+    fn push(&mut self, u: Undo) {
+        self.undo.push(u);
+    }
+
+    fn clear(&mut self) {
+        self.undo.clear();
+        self.text.clear();
+    }
+}
+
 /// The whole broker state. Cheap to clone for a handful of wallets and sessions.
 #[derive(Debug, Clone)]
 pub struct Model {
     pub(crate) profile: Profile,
     pub(crate) config: Config,
     pub(crate) ledger: Ledger,
-    pub(crate) sessions: HashMap<String, AppSession>,
+    pub(crate) sessions: FastMap<String, AppSession>,
     pub(crate) auth: auth::AuthState,
     pub(crate) keys: session_key::KeyStore,
     pub(crate) channels: channel::Channels,
@@ -156,7 +194,7 @@ pub struct Model {
     pub(crate) tx_seq: u64,
     pub(crate) session_seq: u64,
     /// Transfer replay cache: keccak(req bytes) → expiry ms (REPLAY-2).
-    pub(crate) replay: HashMap<[u8; 32], u64>,
+    pub(crate) replay: FastMap<[u8; 32], u64>,
     /// The rows behind the read methods (API-7, API-8, API-10); kept in `Full` detail only.
     pub(crate) books: books::Books,
     /// The wallet whose RPC history the current request goes into, once it passed
@@ -165,7 +203,7 @@ pub struct Model {
     /// The clock of the current step, for the rows it writes.
     pub(crate) step_now_ms: u64,
     pub(crate) detail: Detail,
-    journal: Vec<Undo>,
+    journal: Journal,
 }
 
 impl Model {
@@ -174,19 +212,19 @@ impl Model {
             profile,
             config,
             ledger: Ledger::default(),
-            sessions: HashMap::new(),
+            sessions: FastMap::default(),
             auth: auth::AuthState::default(),
             keys: session_key::KeyStore::default(),
             channels: channel::Channels::default(),
             funded: BTreeMap::new(),
             tx_seq: 0,
             session_seq: 0,
-            replay: HashMap::new(),
+            replay: FastMap::default(),
             books: books::Books::default(),
             history_sender: None,
             step_now_ms: 0,
             detail: Detail::Full,
-            journal: Vec::new(),
+            journal: Journal::default(),
         }
     }
 
@@ -256,7 +294,7 @@ impl Model {
             // API-10: the history middleware records the call whatever its handler answers.
             self.history_sender = caller.clone();
         }
-        debug_assert!(self.journal.is_empty());
+        debug_assert!(self.journal.undo.is_empty());
         let result = self.dispatch(call, caller.as_deref(), &mut out);
         match result {
             Ok((method, value)) => {
@@ -339,14 +377,17 @@ impl Model {
     }
 
     fn rollback(&mut self) {
-        while let Some(u) = self.journal.pop() {
+        let mut journal = std::mem::take(&mut self.journal);
+        while let Some(u) = journal.undo.pop() {
             match u {
                 Undo::Entry {
                     account,
                     wallet,
                     asset,
                     old,
-                } => self.ledger.restore(&account, &wallet, &asset, old),
+                } => self
+                    .ledger
+                    .restore_at(account, wallet, journal.text(asset), old),
                 Undo::Spent { key, asset, old } => self.keys.restore_spent(&key, &asset, old),
                 Undo::SessionInserted(id) => {
                     self.sessions.remove(&id);
@@ -375,6 +416,8 @@ impl Model {
                 }
             }
         }
+        journal.clear();
+        self.journal = journal;
     }
 
     /// One ledger write inside a step, journaled. `account` and `wallet` are raw strings
@@ -387,46 +430,52 @@ impl Model {
         amount: &Dec,
         tag: Option<&str>,
     ) -> Result<(), Stop> {
-        let (raw_account, raw_wallet) = (account, wallet);
-        let account = account_key(account);
-        let wallet = account_key(wallet);
-        let stored = match Ledger::stored_amount(&wallet, asset, amount) {
+        let stored = match Ledger::stored_amount(wallet, asset, amount) {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(()),
             Err(e) => return Err(Stop::Error(e.error_set())),
         };
-        let old = self.ledger.add(&account, &wallet, asset, &stored);
-        self.journal.push(Undo::Entry {
-            account: account.into_owned(),
-            wallet: wallet.into_owned(),
-            asset: asset.to_string(),
-            old,
-        });
+        let spent = match tag {
+            Some(key) if stored.sign() == bigdecimal::num_bigint::Sign::Minus => {
+                Some((key, -&stored))
+            }
+            _ => None,
+        };
         if self.full() {
             // API-7: the row, named as Clearnode names it (raw strings, not the ledger keys).
             self.books
-                .entry(raw_account, raw_wallet, asset, &stored, self.step_now_ms);
-            self.journal.push(Undo::EntryLogged);
+                .entry(account, wallet, asset, &stored, self.step_now_ms);
         } else {
             self.books.entry_seq += 1;
         }
-        if let Some(key) = tag {
-            if stored.sign() == bigdecimal::num_bigint::Sign::Minus {
-                let old = self.keys.add_spent(key, asset, &(-&stored));
-                self.journal.push(Undo::Spent {
-                    key: key.to_string(),
-                    asset: asset.to_string(),
-                    old,
-                });
-            }
+        let (account, wallet) = (self.ledger.intern(account), self.ledger.intern(wallet));
+        let old = self.ledger.add_at(account, wallet, asset, stored);
+        let asset_key = self.journal.key(asset);
+        self.journal.push(Undo::Entry {
+            account,
+            wallet,
+            asset: asset_key,
+            old,
+        });
+        if self.full() {
+            self.journal.push(Undo::EntryLogged);
+        }
+        if let Some((key, spent)) = spent {
+            let old = self.keys.add_spent(key, asset, &spent);
+            self.journal.push(Undo::Spent {
+                key: key.to_string(),
+                asset: asset.to_string(),
+                old,
+            });
         }
         Ok(())
     }
 
-    pub(crate) fn journal_session_fields(&mut self, id: &str) {
-        let s = &self.sessions[id];
+    /// Journals the mutable fields of `s` (an open session, possibly lifted out of the map by
+    /// [`Model::with_open_session`]) before a handler changes them.
+    pub(crate) fn journal_session_fields(&mut self, s: &AppSession) {
         self.journal.push(Undo::SessionFields {
-            id: id.to_string(),
+            id: s.id.clone(),
             version: s.version,
             status: s.status,
             session_data: s.session_data.clone(),
@@ -470,12 +519,12 @@ impl Model {
     /// Credits a wallet's unified balance, like inserting a `ledger` row (runbook "Funding").
     /// A negative amount inserts a debit. Counts as funding for conservation checks.
     pub fn fund(&mut self, wallet: &str, asset: &str, amount: &Dec) {
-        let key = account_key(wallet);
         let stored = amount::round_for_storage(amount);
         if stored.is_zero_value() {
             return;
         }
-        self.ledger.add(&key, &key, asset, &stored);
+        let key = self.ledger.intern(wallet);
+        self.ledger.add_at(key, key, asset, stored.clone());
         *self.funded.entry(asset.to_string()).or_default() += &stored;
         // The `ledger` row a funding insert is (runbook "Funding"); it is not a step, so it is
         // dated by the last step's clock.
@@ -527,14 +576,12 @@ impl Model {
 
     /// Unified balance of (wallet, asset); any spelling of an address works (ADDR-2).
     pub fn unified_balance(&self, wallet: &str, asset: &str) -> Dec {
-        let k = account_key(wallet);
-        self.ledger.balance(&k, &k, asset)
+        self.ledger.balance(wallet, wallet, asset)
     }
 
     /// Session balance of a participant (AS-MODEL-1).
     pub fn session_balance(&self, session_id: &str, participant: &str, asset: &str) -> Dec {
-        self.ledger
-            .balance(session_id, &account_key(participant), asset)
+        self.ledger.balance(session_id, participant, asset)
     }
 
     /// Per-asset totals of one session account over all wallets (Q-4 wallets included).

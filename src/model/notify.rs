@@ -2,17 +2,15 @@
 //! normaliser that makes arrays Clearnode emits in no defined order comparable.
 
 use super::amount;
-use super::ledger::{account_key, Ledger};
+use super::ledger::Ledger;
 use super::outcome::{Notification, Recipient};
 use super::session::AppSession;
 use serde_json::{Map, Value};
 
 /// The recipient's unified balances, every asset that ever had an entry (AS-NOTIF-2, AS-READ-3).
 pub fn balance_rows(ledger: &Ledger, account: &str, wallet: &str) -> Value {
-    let a = account_key(account);
-    let w = account_key(wallet);
     let rows: Vec<Value> = ledger
-        .rows(&a, &w)
+        .rows(account, wallet)
         .map(|(asset, v)| {
             let mut m = Map::with_capacity(2);
             m.insert("asset".into(), Value::String(asset.to_string()));
@@ -52,7 +50,7 @@ pub fn asu(ledger: &Ledger, session: &AppSession, out: &mut Vec<Notification>) {
             continue;
         }
         seen.push(p);
-        for (asset, v) in ledger.rows(&session.id, &account_key(p)) {
+        for (asset, v) in ledger.rows(&session.id, p) {
             if !ledger_zero(v) {
                 let mut m = Map::with_capacity(3);
                 m.insert("participant".into(), Value::String(p.clone()));

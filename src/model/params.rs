@@ -24,10 +24,13 @@ pub type Parsed<T> = Result<T, ParseError>;
 /// Go's key matching: exact, else Unicode simple case folding. For ASCII field names the only
 /// non-ASCII spellings that fold onto them are KELVIN SIGN (k) and LATIN SMALL LETTER LONG S (s).
 pub fn key_is(key: &str, field: &str) -> bool {
-    if key.len() == field.len() && key.eq_ignore_ascii_case(field) {
-        return true;
+    // Both folding characters take more bytes than the letter they fold to, so a key of the
+    // field's length matches only ASCII-case-insensitively, and a shorter one never. Keys are
+    // usually spelled exactly: a plain comparison first.
+    if key.len() == field.len() {
+        return key == field || key.eq_ignore_ascii_case(field);
     }
-    if key.is_ascii() {
+    if key.len() < field.len() || key.is_ascii() {
         return false;
     }
     let mut k = key.chars().map(|c| match c {
@@ -94,6 +97,18 @@ pub fn string(dst: &mut String, v: &Value) -> Parsed<()> {
     }
 }
 
+/// A Go `string` field borrowed from the params (no copy; for fields only read in the step).
+pub fn str<'v>(dst: &mut &'v str, v: &'v Value) -> Parsed<()> {
+    match v {
+        Value::Null => Ok(()),
+        Value::String(s) => {
+            *dst = s;
+            Ok(())
+        }
+        _ => Err(ParseError::Invalid),
+    }
+}
+
 /// A Go `*string` field: `null` clears it.
 pub fn opt_string(dst: &mut Option<String>, v: &Value) -> Parsed<()> {
     match v {
@@ -109,6 +124,9 @@ pub fn opt_string(dst: &mut Option<String>, v: &Value) -> Parsed<()> {
     }
 }
 
+/// 2^53: integers up to here survive the trip through a double unchanged.
+const EXACT_IN_DOUBLE: u64 = 1 << 53;
+
 /// every JSON number went through a double; integers above 2^53 (a nonce) and long
 /// amounts come back rounded.
 fn number_text(v: &Value) -> Option<String> {
@@ -121,6 +139,14 @@ fn number_text(v: &Value) -> Option<String> {
 /// A Go unsigned integer field of at most `max` (AS-DEF-2): the double's Go text must parse.
 pub fn uint(dst: &mut u64, v: &Value, max: u64) -> Parsed<()> {
     if v.is_null() {
+        return Ok(());
+    }
+    // An integer up to 2^53 is its own double, and Go's text of it is its digits.
+    if let Some(n) = v.as_u64().filter(|n| *n <= EXACT_IN_DOUBLE) {
+        if n > max {
+            return Err(ParseError::Invalid);
+        }
+        *dst = n;
         return Ok(());
     }
     let text = number_text(v).ok_or(ParseError::Invalid)?;
@@ -136,6 +162,10 @@ pub fn uint(dst: &mut u64, v: &Value, max: u64) -> Parsed<()> {
 /// A Go `int64` field (weights).
 pub fn int64(dst: &mut i64, v: &Value) -> Parsed<()> {
     if v.is_null() {
+        return Ok(());
+    }
+    if let Some(n) = v.as_i64().filter(|n| n.unsigned_abs() <= EXACT_IN_DOUBLE) {
+        *dst = n;
         return Ok(());
     }
     let text = number_text(v).ok_or(ParseError::Invalid)?;
@@ -163,10 +193,10 @@ pub fn decimal(dst: &mut Dec, v: &Value) -> Parsed<()> {
 
 /// A Go slice field. Go decodes a later array into the existing elements (so a repeated key
 /// merges element-wise), `[]` gives an empty non-nil slice and `null` a nil one.
-pub fn slice<T: Default>(
+pub fn slice<'v, T: Default>(
     dst: &mut Option<Vec<T>>,
-    v: &Value,
-    mut elem: impl FnMut(&mut T, &Value) -> Parsed<()>,
+    v: &'v Value,
+    mut elem: impl FnMut(&mut T, &'v Value) -> Parsed<()>,
 ) -> Parsed<()> {
     match v {
         Value::Null => {

@@ -47,6 +47,9 @@ impl Model {
             }
         })
         .map_err(|e| parse_stop(e, PARSE_FAILED))?;
+        if !self.full() {
+            return Ok(Value::Null);
+        }
         let account = if account.is_empty() {
             caller
         } else {
@@ -106,6 +109,9 @@ impl Model {
         let Some(ascending) = books::sort_ascending(&sort) else {
             return Err(fail("failed to get application sessions"));
         };
+        if !self.full() {
+            return Ok(Value::Null);
+        }
         let mut list: Vec<&AppSession> = self
             .sessions
             .values()

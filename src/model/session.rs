@@ -2,6 +2,7 @@
 
 use super::clock;
 use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
 
 fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())
@@ -117,18 +118,37 @@ impl AppSession {
 /// The create/submit/close result: the shared response struct with three fields filled and the
 /// rest zero-valued (AS-CREATE-5, Q-12).
 pub fn short_response(id: &str, status: Status, version: u64) -> Value {
-    json!({
-        "app_session_id": id,
-        "application": "",
-        "status": status.as_str(),
-        "participants": null,
-        "protocol": "",
-        "challenge": 0,
-        "weights": null,
-        "quorum": 0,
-        "version": version,
-        "nonce": 0,
-        "created_at": "",
-        "updated_at": "",
-    })
+    // Cloning a built object skips hashing its twelve keys (serde_json's map uses SipHash);
+    // every create needs this result, even in verdict detail.
+    static TEMPLATE: OnceLock<Value> = OnceLock::new();
+    let mut out = TEMPLATE
+        .get_or_init(|| {
+            json!({
+                "app_session_id": "",
+                "application": "",
+                "status": "",
+                "participants": null,
+                "protocol": "",
+                "challenge": 0,
+                "weights": null,
+                "quorum": 0,
+                "version": 0,
+                "nonce": 0,
+                "created_at": "",
+                "updated_at": "",
+            })
+        })
+        .clone();
+    let Value::Object(m) = &mut out else {
+        unreachable!("the template is an object")
+    };
+    for (k, v) in m.iter_mut() {
+        match k.as_str() {
+            "app_session_id" => *v = Value::String(id.to_string()),
+            "status" => *v = Value::from(status.as_str()),
+            "version" => *v = Value::from(version),
+            _ => {}
+        }
+    }
+    out
 }

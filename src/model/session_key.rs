@@ -5,9 +5,9 @@ use super::amount::{self, Dec};
 use super::clock;
 use super::outcome::{Call, ErrorSet};
 use super::params::{self, key_is};
+use super::FastMap;
 use super::{fail, parse_stop, Model, Stop, PARSE_FAILED};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 /// Keys of this application act for any app session and have no spending cap (SK-4).
 pub const ROOT_APPLICATION: &str = "clearnode";
@@ -39,12 +39,12 @@ impl SessionKey {
 /// The table, the cache and the per-key spending.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyStore {
-    rows: HashMap<String, SessionKey>,
+    rows: FastMap<String, SessionKey>,
     /// address → (wallet, expires_at_s). Entries leave on revoke, on replacement, or lazily when
     /// a lookup finds them expired (SK-6); not part of the DB, so never rolled back.
-    cache: HashMap<String, (String, u64)>,
+    cache: FastMap<String, (String, u64)>,
     /// (key, asset) → sum of debits charged to the key; never refunded.
-    spent: HashMap<(String, String), Dec>,
+    spent: FastMap<(String, String), Dec>,
     seq: u64,
 }
 
@@ -89,14 +89,14 @@ impl KeyStore {
     /// Does `participant` appear among the signers, directly or through a live key? A direct
     /// signature wins. The lookup answers `""` for an address that is no live key, so a
     /// participant `""` is "vouched for" by every such signer.
-    pub fn vouch(&mut self, participant: &str, signers: &[String], now_ms: u64) -> Vouch {
-        if signers.iter().any(|s| s == participant) {
+    pub fn vouch(&mut self, participant: &str, signers: &[&str], now_ms: u64) -> Vouch {
+        if signers.contains(&participant) {
             return Vouch::Direct;
         }
         let keys: Vec<String> = signers
             .iter()
             .filter(|s| self.wallet_of(s, now_ms).unwrap_or_default() == participant)
-            .cloned()
+            .map(|s| s.to_string())
             .collect();
         if keys.is_empty() {
             Vouch::Missing

@@ -11,32 +11,33 @@ use super::params::{self, key_is, Parsed};
 use super::session_key::verify_signer;
 use super::{fail, notify, parse_stop, Model, Stop, PARSE_FAILED};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 #[derive(Debug, Default)]
-struct Allocation {
-    asset: String,
+struct Allocation<'v> {
+    asset: &'v str,
     amount: Dec,
 }
 
 #[derive(Debug, Default)]
-struct TransferParams {
-    destination: String,
-    destination_user_tag: String,
-    allocations: Option<Vec<Allocation>>,
+struct TransferParams<'v> {
+    destination: &'v str,
+    destination_user_tag: &'v str,
+    allocations: Option<Vec<Allocation<'v>>>,
 }
 
-fn decode(v: &Value) -> Parsed<TransferParams> {
+fn decode(v: &Value) -> Parsed<TransferParams<'_>> {
     let mut p = TransferParams::default();
     params::each_member(v, |k, v| {
         if key_is(k, "destination") {
-            params::string(&mut p.destination, v)
+            params::str(&mut p.destination, v)
         } else if key_is(k, "destination_user_tag") {
-            params::string(&mut p.destination_user_tag, v)
+            params::str(&mut p.destination_user_tag, v)
         } else if key_is(k, "allocations") {
             params::slice(&mut p.allocations, v, |a: &mut Allocation, v| {
                 params::each_member(v, |k, v| {
                     if key_is(k, "asset") {
-                        params::string(&mut a.asset, v)
+                        params::str(&mut a.asset, v)
                     } else if key_is(k, "amount") {
                         params::decimal(&mut a.amount, v)
                     } else {
@@ -71,7 +72,7 @@ impl Model {
         if p.destination.is_empty() && p.destination_user_tag.is_empty() {
             return Err(fail("destination or destination_tag must be provided"));
         }
-        if !p.destination.is_empty() && !is_hex_address(&p.destination) {
+        if !p.destination.is_empty() && !is_hex_address(p.destination) {
             return Err(fail(format!(
                 "invalid destination account: {}",
                 p.destination
@@ -87,12 +88,12 @@ impl Model {
         }
         // The notification target is the raw destination string (ADDR-2); the ledger account
         // is its normalised form.
-        let target = if p.destination.is_empty() {
+        let target: Cow<str> = if p.destination.is_empty() {
             match self
                 .auth
                 .wallet_by_tag(&p.destination_user_tag.to_uppercase())
             {
-                Some(w) => w.to_string(),
+                Some(w) => Cow::Owned(w.to_string()),
                 None => {
                     return Err(fail(format!(
                         "failed to get wallet by tag: {}",
@@ -101,26 +102,33 @@ impl Model {
                 }
             }
         } else {
-            p.destination.clone()
+            Cow::Borrowed(p.destination)
         };
+        let target = target.as_ref();
         // Q-35, FUZZ-7: an exact-string comparison, so a lower-case self address passes.
         if target == caller {
             return Err(fail("cannot transfer to self"));
         }
         self.channels.guard(caller)?;
-        let to_account = checksummed(&target);
-        let from_tag = self.auth.tag_of(caller).map(str::to_string);
-        // The recipient's tag is looked up by the raw destination string, so a lower-case
-        // destination has none (QUIRKS-LIVE L-8).
-        // API-12: by tag, the recipient's stored tag (upper case, not the request's spelling);
-        // with a destination, a given tag is echoed unverified; otherwise the tag of the raw
-        // destination string, if any.
-        let to_tag = if p.destination.is_empty() || p.destination_user_tag.is_empty() {
-            self.auth.tag_of(&target).map(str::to_string)
-        } else {
-            Some(p.destination_user_tag.clone())
-        };
         let full = self.full();
+        // Only the `tr` payload shows the checksummed account (a keccak) and the tags: skipped
+        // for verdicts.
+        let (to_account, from_tag, to_tag) = if full {
+            let from_tag = self.auth.tag_of(caller).map(str::to_string);
+            // The recipient's tag is looked up by the raw destination string, so a lower-case
+            // destination has none (QUIRKS-LIVE L-8).
+            // API-12: by tag, the recipient's stored tag (upper case, not the request's
+            // spelling); with a destination, a given tag is echoed unverified; otherwise the
+            // tag of the raw destination string, if any.
+            let to_tag = if p.destination.is_empty() || p.destination_user_tag.is_empty() {
+                self.auth.tag_of(target).map(str::to_string)
+            } else {
+                Some(p.destination_user_tag.to_string())
+            };
+            (checksummed(target), from_tag, to_tag)
+        } else {
+            (String::new(), None, None)
+        };
         let mut txs = Vec::with_capacity(rows.len());
         for row in rows {
             if row.amount.is_zero_value()
@@ -134,10 +142,10 @@ impl Model {
             }
             if via_key {
                 self.keys
-                    .check_spend(&signer, None, &row.asset, &row.amount, now)
+                    .check_spend(&signer, None, row.asset, &row.amount, now)
                     .map_err(fail)?;
             }
-            if self.unified_balance(caller, &row.asset) < row.amount {
+            if self.unified_balance(caller, row.asset) < row.amount {
                 return Err(fail(format!(
                     "insufficient funds: {caller} for asset {}",
                     row.asset
@@ -145,13 +153,13 @@ impl Model {
             }
             let neg = -&row.amount;
             let tag = via_key.then_some(signer.as_str());
-            self.record(caller, caller, &row.asset, &neg, tag)?;
-            self.record(&target, &target, &row.asset, &row.amount, None)?;
+            self.record(caller, caller, row.asset, &neg, tag)?;
+            self.record(target, target, row.asset, &row.amount, None)?;
             let id = self.log_tx(
                 TxType::Transfer,
                 caller,
                 &to_account,
-                &row.asset,
+                row.asset,
                 &row.amount,
             );
             if !full {
@@ -168,7 +176,7 @@ impl Model {
             if let Some(t) = &to_tag {
                 tx.insert("to_account_tag".into(), t.as_str().into());
             }
-            tx.insert("asset".into(), row.asset.as_str().into());
+            tx.insert("asset".into(), row.asset.into());
             tx.insert("amount".into(), amount::render(&row.amount).into());
             tx.insert("created_at".into(), clock::rfc3339_nano(now).into());
             txs.push(Value::Object(tx));
@@ -179,15 +187,15 @@ impl Model {
         if !full {
             notes.push(notify::bare(caller, "bu", 0));
             notes.push(notify::bare(caller, "tr", 0));
-            notes.push(notify::bare(&target, "bu", 0));
-            notes.push(notify::bare(&target, "tr", 0));
+            notes.push(notify::bare(target, "bu", 0));
+            notes.push(notify::bare(target, "tr", 0));
             return Ok(Value::Null);
         }
         let txs = Value::Array(txs);
         notes.push(notify::bu(&self.ledger, caller, 0));
         notes.push(notify::tr(caller, &txs));
-        notes.push(notify::bu(&self.ledger, &target, 0));
-        notes.push(notify::tr(&target, &txs));
+        notes.push(notify::bu(&self.ledger, target, 0));
+        notes.push(notify::tr(target, &txs));
         Ok(notify::object1("transactions", txs))
     }
 }

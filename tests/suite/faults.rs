@@ -104,6 +104,7 @@ fn caught_by_fuzz(fault: Fault) {
         shrink_budget: SHRINK_BUDGET,
         regressions: Some(dir.clone()),
         jobs: 2,
+        shard: Default::default(),
     };
     let (target, handle) = rt
         .block_on(campaign::spawn_embedded(

@@ -228,6 +228,7 @@ async fn fuzz_reports_harness_trouble_and_never_shrinks_it_into_a_vector() {
         shrink_budget: 10,
         regressions: Some(dir.clone()),
         jobs: 2,
+        shard: Default::default(),
     };
     let rt = tokio::runtime::Handle::current();
     let report = tokio::task::spawn_blocking(move || {
@@ -514,6 +515,7 @@ async fn auth_9_fuzz_frees_the_challenge_store_before_it_is_full() {
         shrink_budget: 10,
         regressions: None,
         jobs: 2,
+        shard: Default::default(),
     };
     let rt = tokio::runtime::Handle::current();
     let report = tokio::task::spawn_blocking(move || {

@@ -26,9 +26,9 @@ struct Definition {
 }
 
 #[derive(Debug, Default)]
-struct CreateParams {
+struct CreateParams<'v> {
     definition: Definition,
-    allocations: Option<Vec<Row>>,
+    allocations: Option<Vec<Row<'v>>>,
     session_data: Option<String>,
 }
 
@@ -54,7 +54,7 @@ fn decode_definition(d: &mut Definition, v: &Value) -> Parsed<()> {
     })
 }
 
-fn decode(v: &Value) -> Parsed<CreateParams> {
+fn decode(v: &Value) -> Parsed<CreateParams<'_>> {
     let mut p = CreateParams::default();
     params::each_member(v, |k, v| {
         if key_is(k, "definition") {
@@ -73,7 +73,7 @@ fn decode(v: &Value) -> Parsed<CreateParams> {
 const FALLBACK: &str = "failed to create application session";
 
 /// SPEC-4, SPEC-5, SPEC-6, SPEC-7, SPEC-8.
-fn spec_checks(p: &CreateParams) -> Result<(), Stop> {
+fn spec_checks(p: &CreateParams<'_>) -> Result<(), Stop> {
     let d = &p.definition;
     let parts = d.participants.as_deref().unwrap_or(&[]);
     let rows = p.allocations.as_deref().unwrap_or(&[]);
@@ -96,7 +96,7 @@ fn spec_checks(p: &CreateParams) -> Result<(), Stop> {
     }
     if let Some(r) = rows
         .iter()
-        .find(|r| !r.amount.is_zero_value() && !parts.contains(&r.participant))
+        .find(|r| !r.amount.is_zero_value() && !parts.iter().any(|x| x == r.participant))
     {
         return Err(spec_reject(
             "SPEC-4",
@@ -114,18 +114,22 @@ impl Model {
     ) -> Result<Value, Stop> {
         let now = call.now_ms;
         // AS-CREATE-1 step 1: parse, then signers (create uses only the signer set).
-        let p = decode(call.params).map_err(|e| parse_stop(e, PARSE_FAILED))?;
+        let mut p = decode(call.params).map_err(|e| parse_stop(e, PARSE_FAILED))?;
         let signers = signer_set(call.signatures, "failed to get signers from RPC message")?;
         if self.profile.is_spec() {
             spec_checks(&p)?;
         }
         // AS-DEF-3, first failure wins.
-        let d = &p.definition;
-        if d.protocol != PROTOCOL_02 && d.protocol != PROTOCOL_04 {
-            return Err(fail(format!("unsupported protocol: {}", d.protocol)));
+        if p.definition.protocol != PROTOCOL_02 && p.definition.protocol != PROTOCOL_04 {
+            return Err(fail(format!(
+                "unsupported protocol: {}",
+                p.definition.protocol
+            )));
         }
-        let parts = d.participants.clone().unwrap_or_default();
-        let weights = d.weights.clone().unwrap_or_default();
+        // Moved out, not copied: the session keeps them.
+        let parts = p.definition.participants.take().unwrap_or_default();
+        let weights = p.definition.weights.take().unwrap_or_default();
+        let d = &mut p.definition;
         if parts.len() < 2 {
             return Err(fail("invalid number of participants"));
         }
@@ -171,15 +175,11 @@ impl Model {
             if negative(&row.amount) {
                 return Err(negative_allocation(row));
             }
-            let key = match self.keys.vouch(&row.participant, &signers, now) {
+            let key = match self.keys.vouch(row.participant, &signers, now) {
                 Vouch::Direct => None,
-                Vouch::Keys(keys) => Some(self.pick_key(
-                    &keys,
-                    Some(&d.application),
-                    &row.asset,
-                    &row.amount,
-                    now,
-                )?),
+                Vouch::Keys(keys) => {
+                    Some(self.pick_key(&keys, Some(&d.application), row.asset, &row.amount, now)?)
+                }
                 Vouch::Missing => {
                     return Err(fail(format!(
                         "missing signature for participant {}",
@@ -187,8 +187,8 @@ impl Model {
                     )))
                 }
             };
-            self.channels.guard(&row.participant)?;
-            if self.unified_balance(&row.participant, &row.asset) < row.amount {
+            self.channels.guard(row.participant)?;
+            if self.unified_balance(row.participant, row.asset) < row.amount {
                 return Err(fail(format!(
                     "insufficient funds: {} for asset {}",
                     row.participant, row.asset
@@ -196,26 +196,26 @@ impl Model {
             }
             let neg = -&row.amount;
             self.record(
-                &row.participant,
-                &row.participant,
-                &row.asset,
+                row.participant,
+                row.participant,
+                row.asset,
                 &neg,
                 key.as_deref(),
             )?;
             // AS-CREATE-4: the session holds the sum of the positive rows per pair, moved out of
             // the unified balances.
-            self.record(&id, &row.participant, &row.asset, &row.amount, None)?;
+            self.record(&id, row.participant, row.asset, &row.amount, None)?;
             self.log_tx(
                 crate::model::books::TxType::AppDeposit,
-                &row.participant,
+                row.participant,
                 &id,
-                &row.asset,
+                row.asset,
                 &row.amount,
             );
-            push_unique(&mut funded, &row.participant);
+            push_unique(&mut funded, row.participant);
         }
         // AS-CREATE-1 step 5: the insert (AS-ID-3 / Q-31, Q-30, Postgres text rules).
-        let session_data = p.session_data.clone().unwrap_or_default();
+        let session_data = p.session_data.take().unwrap_or_default();
         let has_nul = d.application.contains('\0')
             || parts.iter().any(|x| x.contains('\0'))
             || session_data.contains('\0')
@@ -232,8 +232,8 @@ impl Model {
         self.session_seq += 1;
         self.insert_session(AppSession {
             id: id.clone(),
-            protocol: d.protocol.clone(),
-            application: d.application.clone(),
+            protocol: std::mem::take(&mut d.protocol),
+            application: std::mem::take(&mut d.application),
             participants: parts,
             weights,
             quorum: if d.quorum == 0 { 100 } else { d.quorum },

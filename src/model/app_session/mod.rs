@@ -8,28 +8,29 @@ mod create;
 mod submit;
 
 use super::amount::{self, Dec};
-use super::ledger::{account_key, IsZeroValue};
+use super::ledger::IsZeroValue;
 use super::params::{self, key_is, Parsed};
 use super::session::AppSession;
 use super::session_key::error_choice;
 use super::{fail, spec_reject, Model, Stop};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One allocation row `{participant, asset, amount}` (AS-DEF-1).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Row {
-    pub participant: String,
-    pub asset: String,
+pub(crate) struct Row<'v> {
+    pub participant: &'v str,
+    pub asset: &'v str,
     pub amount: Dec,
 }
 
-pub(crate) fn decode_row(r: &mut Row, v: &Value) -> Parsed<()> {
+pub(crate) fn decode_row<'v>(r: &mut Row<'v>, v: &'v Value) -> Parsed<()> {
     params::each_member(v, |k, v| {
         if key_is(k, "participant") {
-            params::string(&mut r.participant, v)
+            params::str(&mut r.participant, v)
         } else if key_is(k, "asset") {
-            params::string(&mut r.asset, v)
+            params::str(&mut r.asset, v)
         } else if key_is(k, "amount") {
             params::decimal(&mut r.amount, v)
         } else {
@@ -38,7 +39,7 @@ pub(crate) fn decode_row(r: &mut Row, v: &Value) -> Parsed<()> {
     })
 }
 
-pub(crate) fn decode_rows(dst: &mut Option<Vec<Row>>, v: &Value) -> Parsed<()> {
+pub(crate) fn decode_rows<'v>(dst: &mut Option<Vec<Row<'v>>>, v: &'v Value) -> Parsed<()> {
     params::slice(dst, v, decode_row)
 }
 
@@ -57,12 +58,15 @@ pub(crate) fn negative_allocation(row: &Row) -> Stop {
 /// AS-GEN-7: every entry must recover; the signer set is de-duplicated. AS-GEN-1: the entries are
 /// the signatures over the exact `req` bytes, recovered by the caller (SIG-6: one bad entry fails
 /// the whole request, duplicates count once).
-pub(crate) fn signer_set(sigs: &[Option<String>], err: &'static str) -> Result<Vec<String>, Stop> {
-    let mut out: Vec<String> = Vec::with_capacity(sigs.len());
+pub(crate) fn signer_set<'a>(
+    sigs: &'a [Option<String>],
+    err: &'static str,
+) -> Result<Vec<&'a str>, Stop> {
+    let mut out: Vec<&str> = Vec::with_capacity(sigs.len());
     for s in sigs {
-        let s = s.as_ref().ok_or_else(|| fail(err))?;
-        if !out.contains(s) {
-            out.push(s.clone());
+        let s = s.as_deref().ok_or_else(|| fail(err))?;
+        if !out.contains(&s) {
+            out.push(s);
         }
     }
     Ok(out)
@@ -137,10 +141,13 @@ fn service_bus(model: &Model, wallets: &[String], out: &mut Vec<super::Notificat
 impl Model {
     /// AS-GEN-7 wallets: each signer replaced by its owner when it is a live session key (AS-SK-1:
     /// a key maps to one wallet while it is live).
-    pub(crate) fn wallet_set(&mut self, signers: &[String], now_ms: u64) -> Vec<String> {
-        let mut out: Vec<String> = Vec::with_capacity(signers.len());
+    pub(crate) fn wallet_set<'a>(&mut self, signers: &[&'a str], now_ms: u64) -> Vec<Cow<'a, str>> {
+        let mut out: Vec<Cow<'a, str>> = Vec::with_capacity(signers.len());
         for s in signers {
-            let w = self.keys.wallet_of(s, now_ms).unwrap_or_else(|| s.clone());
+            let w = match self.keys.wallet_of(s, now_ms) {
+                Some(w) => Cow::Owned(w),
+                None => Cow::Borrowed(*s),
+            };
             if !out.contains(&w) {
                 out.push(w);
             }
@@ -152,7 +159,7 @@ impl Model {
     pub(crate) fn check_quorum(
         &self,
         s: &AppSession,
-        wallets: &[String],
+        wallets: &[Cow<'_, str>],
         kind: &str,
     ) -> Result<(), Stop> {
         // AS-GEN-8: a wallet is a participant only as the exact string the definition holds;
@@ -179,7 +186,7 @@ impl Model {
     /// session's application (or be a root key). Which failing signer is named is random.
     pub(crate) fn check_key_scope(
         &mut self,
-        signers: &[String],
+        signers: &[&str],
         s: &AppSession,
         now_ms: u64,
     ) -> Result<(), Stop> {
@@ -268,7 +275,12 @@ pub(crate) fn spec_cover_holders(
     only_listed_assets: bool,
     rule: &'static str,
 ) -> Result<(), Stop> {
-    for (wallet, asset, v) in model.ledger.account(&s.id) {
+    // Rows name wallets in any spelling: compare ledger ids, looked up once per row.
+    let row_ids: Vec<_> = rows
+        .iter()
+        .map(|r| model.ledger.find(r.participant))
+        .collect();
+    for (wallet, asset, v) in model.ledger.account_ids(&s.id) {
         if v.is_zero_value() {
             continue;
         }
@@ -277,7 +289,8 @@ pub(crate) fn spec_cover_holders(
         }
         let covered = rows
             .iter()
-            .any(|r| r.asset == asset && account_key(&r.participant) == wallet);
+            .zip(&row_ids)
+            .any(|(r, id)| r.asset == asset && *id == Some(wallet));
         if !covered {
             return Err(spec_reject(
                 rule,
@@ -288,9 +301,25 @@ pub(crate) fn spec_cover_holders(
     Ok(())
 }
 
-/// EIP-55 form check used by SPEC-8.
+/// EIP-55 form check used by SPEC-8. A keccak per participant per create was a third of a
+/// `spec` create, for the same few addresses over and over: answers are memoised per thread
+/// (a pure function's cache; the model's state is untouched).
 pub(crate) fn is_checksummed_address(s: &str) -> bool {
-    s.starts_with("0x")
-        && s.len() == 42
-        && alloy_primitives::Address::parse_checksummed(s, None).is_ok()
+    thread_local! {
+        static KNOWN: std::cell::RefCell<super::FastMap<String, bool>> = Default::default();
+    }
+    if !(s.starts_with("0x") && s.len() == 42) {
+        return false;
+    }
+    KNOWN.with_borrow_mut(|known| {
+        if let Some(answer) = known.get(s) {
+            return *answer;
+        }
+        if known.len() >= 4096 {
+            known.clear();
+        }
+        let answer = alloy_primitives::Address::parse_checksummed(s, None).is_ok();
+        known.insert(s.to_string(), answer);
+        answer
+    })
 }

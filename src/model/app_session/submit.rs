@@ -12,23 +12,24 @@ use crate::model::session::{short_response, AppSession, Status, PROTOCOL_02, PRO
 use crate::model::session_key::Vouch;
 use crate::model::{fail, notify, parse_stop, Model, Stop, PARSE_FAILED};
 use serde_json::Value;
+use std::borrow::Cow;
 
 #[derive(Debug, Default)]
-struct SubmitParams {
-    app_session_id: String,
-    intent: String,
+struct SubmitParams<'v> {
+    app_session_id: &'v str,
+    intent: &'v str,
     version: u64,
-    allocations: Option<Vec<Row>>,
+    allocations: Option<Vec<Row<'v>>>,
     session_data: Option<String>,
 }
 
-fn decode(v: &Value) -> Parsed<SubmitParams> {
+fn decode(v: &Value) -> Parsed<SubmitParams<'_>> {
     let mut p = SubmitParams::default();
     params::each_member(v, |k, v| {
         if key_is(k, "app_session_id") {
-            params::string(&mut p.app_session_id, v)
+            params::str(&mut p.app_session_id, v)
         } else if key_is(k, "intent") {
-            params::string(&mut p.intent, v)
+            params::str(&mut p.intent, v)
         } else if key_is(k, "version") {
             params::uint(&mut p.version, v, u64::MAX)
         } else if key_is(k, "allocations") {
@@ -42,6 +43,31 @@ fn decode(v: &Value) -> Parsed<SubmitParams> {
     Ok(p)
 }
 
+/// The protocol gate, before quorum (AS-V02-1, AS-V04-1, Q-19).
+fn protocol_gate(s: &AppSession, p: &SubmitParams<'_>) -> Result<(), Stop> {
+    if s.protocol == PROTOCOL_02 {
+        if !p.intent.is_empty() || p.version != 0 {
+            return Err(fail(
+                "incorrect request: specified parameters are not supported in this protocol",
+            ));
+        }
+    } else if s.protocol == PROTOCOL_04 {
+        if p.version != s.version + 1 {
+            return Err(fail(format!(
+                "incorrect app state: incorrect version: expected {}, got {}",
+                s.version + 1,
+                p.version
+            )));
+        }
+    } else {
+        return Err(fail(format!(
+            "incorrect app state: unsupported protocol: {}",
+            s.protocol
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) const NOT_FOUND: &str = "an open app session not found: record not found";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,12 +78,26 @@ enum Intent {
 }
 
 impl Model {
-    /// The open session with exactly this id (AS-SUBMIT-1 step 2, AS-CLOSE-1 step 3).
-    pub(crate) fn open_session(&self, id: &str) -> Result<AppSession, Stop> {
-        match self.sessions.get(id) {
-            Some(s) if s.status == Status::Open => Ok(s.clone()),
-            _ => Err(fail(NOT_FOUND)),
+    /// Runs `f` on the open session with exactly this id (AS-SUBMIT-1 step 2, AS-CLOSE-1 step
+    /// 3). The session is lifted out of the map while `f` runs, so `f` can read it and write the
+    /// ledger and journal without copying it; it is back in the map whatever `f` returns, before
+    /// any rollback.
+    pub(crate) fn with_open_session<T>(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&mut Model, &mut AppSession) -> Result<T, Stop>,
+    ) -> Result<T, Stop> {
+        if !self
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.status == Status::Open)
+        {
+            return Err(fail(NOT_FOUND));
         }
+        let (key, mut s) = self.sessions.remove_entry(id).expect("checked above");
+        let out = f(self, &mut s);
+        self.sessions.insert(key, s);
+        out
     }
 
     pub(crate) fn submit_app_state(
@@ -70,47 +110,41 @@ impl Model {
         // Submit computes the wallet set first, so a bad signature names wallets (AS-GEN-7).
         let signers = signer_set(call.signatures, "failed to get wallets from RPC message")?;
         let wallets = self.wallet_set(&signers, now);
-        let s = self.open_session(&p.app_session_id)?;
+        self.with_open_session(p.app_session_id, |m, s| {
+            m.submit_to(s, &p, &signers, &wallets, now, notes)
+        })
+    }
+
+    fn submit_to(
+        &mut self,
+        s: &mut AppSession,
+        p: &SubmitParams<'_>,
+        signers: &[&str],
+        wallets: &[Cow<'_, str>],
+        now: u64,
+        notes: &mut Vec<Notification>,
+    ) -> Result<Value, Stop> {
         let rows = p.allocations.as_deref().unwrap_or(&[]);
         if self.profile.is_spec() {
             spec_amounts(rows.iter().map(|r| &r.amount))?;
             spec_no_duplicate_pairs(rows)?;
-            if s.protocol == PROTOCOL_02 || matches!(p.intent.as_str(), "" | "operate") {
-                spec_cover_holders(self, &s, rows, true, "SPEC-2")?;
+            if s.protocol == PROTOCOL_02 || matches!(p.intent, "" | "operate") {
+                spec_cover_holders(self, s, rows, true, "SPEC-2")?;
             }
         }
         // Protocol gate before quorum (AS-V02-1, AS-V04-1, Q-19). REPLAY-3, Q-25: nothing else
         // stops a replay; a 0.2 state carries no version, so resending it within the 60 s window
         // is accepted again and rolls the session back.
-        if s.protocol == PROTOCOL_02 {
-            if !p.intent.is_empty() || p.version != 0 {
-                return Err(fail(
-                    "incorrect request: specified parameters are not supported in this protocol",
-                ));
-            }
-        } else if s.protocol == PROTOCOL_04 {
-            if p.version != s.version + 1 {
-                return Err(fail(format!(
-                    "incorrect app state: incorrect version: expected {}, got {}",
-                    s.version + 1,
-                    p.version
-                )));
-            }
-        } else {
-            return Err(fail(format!(
-                "incorrect app state: unsupported protocol: {}",
-                s.protocol
-            )));
-        }
-        let kind = match p.intent.as_str() {
+        protocol_gate(s, p)?;
+        let kind = match p.intent {
             "deposit" => "deposit",
             "withdraw" => "withdrawal",
             _ => "submit_state",
         };
-        self.check_quorum(&s, &wallets, kind)?;
-        self.check_key_scope(&signers, &s, now)?;
+        self.check_quorum(s, wallets, kind)?;
+        self.check_key_scope(signers, s, now)?;
         // Unknown intents are reported only now, after quorum; "" is operate.
-        let intent = match p.intent.as_str() {
+        let intent = match p.intent {
             "" | "operate" => Intent::Operate,
             "deposit" => Intent::Deposit,
             "withdraw" => Intent::Withdraw,
@@ -122,32 +156,29 @@ impl Model {
         };
         let changed = match intent {
             Intent::Operate => {
-                self.operate(&s, rows)?;
+                self.operate(s, rows)?;
                 Vec::new()
             }
-            Intent::Deposit => self.deposit(&s, rows, &signers, now)?,
-            Intent::Withdraw => self.withdraw(&s, rows)?,
+            Intent::Deposit => self.deposit(s, rows, signers, now)?,
+            Intent::Withdraw => self.withdraw(s, rows)?,
         };
-        self.journal_session_fields(&s.id);
-        let stored = self.sessions.get_mut(&s.id).expect("open session");
-        stored.version += 1;
+        self.journal_session_fields(s);
+        s.version += 1;
         if let Some(d) = &p.session_data {
-            stored.session_data.clone_from(d);
+            s.session_data.clone_from(d);
         }
-        stored.updated_ms = now;
-        let version = stored.version;
+        s.updated_ms = now;
         // AS-SUBMIT-1 step 8 / AS-NOTIF-4: service bu (deposit, withdraw), then asu.
         service_bus(self, &changed, notes);
-        let stored = &self.sessions[&s.id];
         if !self.full() {
-            for w in &stored.participants {
+            for w in &s.participants {
                 notes.push(notify::bare(w, "asu", 0));
             }
             return Ok(Value::Null);
         }
-        notify::asu(&self.ledger, stored, notes);
+        notify::asu(&self.ledger, s, notes);
         // AS-SUBMIT-2: the create shape, with the id as the request wrote it and the new version.
-        Ok(short_response(&p.app_session_id, Status::Open, version))
+        Ok(short_response(p.app_session_id, Status::Open, s.version))
     }
 
     /// AS-OP-1, AS-OP-2: each row *sets* its pair's balance; the sum is checked afterwards against
@@ -160,16 +191,16 @@ impl Model {
             if negative(&row.amount) {
                 return Err(negative_allocation(row));
             }
-            if !s.is_participant(&row.participant) {
+            if !s.is_participant(row.participant) {
                 return Err(fail(format!(
                     "allocation to non-participant {}",
                     row.participant
                 )));
             }
-            let current = self.session_balance(&s.id, &row.participant, &row.asset);
+            let current = self.session_balance(&s.id, row.participant, row.asset);
             let diff = &row.amount - &current;
-            self.record(&s.id, &row.participant, &row.asset, &diff, None)?;
-            add_sum(&mut sums, &row.asset, &row.amount);
+            self.record(&s.id, row.participant, row.asset, &diff, None)?;
+            add_sum(&mut sums, row.asset, &row.amount);
         }
         sum_check(
             &totals,
@@ -183,8 +214,8 @@ impl Model {
     fn current_of(&self, s: &AppSession, rows: &[Row]) -> Vec<Dec> {
         rows.iter()
             .map(|r| {
-                if s.is_participant(&r.participant) {
-                    self.session_balance(&s.id, &r.participant, &r.asset)
+                if s.is_participant(r.participant) {
+                    self.session_balance(&s.id, r.participant, r.asset)
                 } else {
                     Dec::default()
                 }
@@ -199,7 +230,7 @@ impl Model {
         &mut self,
         s: &AppSession,
         rows: &[Row],
-        signers: &[String],
+        signers: &[&str],
         now: u64,
     ) -> Result<Vec<String>, Stop> {
         let current = self.current_of(s, rows);
@@ -220,49 +251,49 @@ impl Model {
             if negative(&row.amount) {
                 return Err(negative_allocation(row));
             }
-            if !s.is_participant(&row.participant) {
+            if !s.is_participant(row.participant) {
                 return Err(fail(format!(
                     "allocation to non-participant {}",
                     row.participant
                 )));
             }
             // guards, then signature, then balance, then session key.
-            self.channels.guard(&row.participant)?;
-            let vouch = self.keys.vouch(&row.participant, signers, now);
+            self.channels.guard(row.participant)?;
+            let vouch = self.keys.vouch(row.participant, signers, now);
             if vouch == Vouch::Missing {
                 return Err(fail(
                     "incorrect deposit request: depositor signature is required",
                 ));
             }
             let delta = &row.amount - c;
-            if self.unified_balance(&row.participant, &row.asset) < delta {
+            if self.unified_balance(row.participant, row.asset) < delta {
                 return Err(fail(
                     "incorrect deposit request: insufficient unified balance",
                 ));
             }
             let key = match vouch {
                 Vouch::Keys(keys) => {
-                    Some(self.pick_key(&keys, Some(&s.application), &row.asset, &delta, now)?)
+                    Some(self.pick_key(&keys, Some(&s.application), row.asset, &delta, now)?)
                 }
                 _ => None,
             };
             let neg = -&delta;
             self.record(
-                &row.participant,
-                &row.participant,
-                &row.asset,
+                row.participant,
+                row.participant,
+                row.asset,
                 &neg,
                 key.as_deref(),
             )?;
-            self.record(&s.id, &row.participant, &row.asset, &delta, None)?;
+            self.record(&s.id, row.participant, row.asset, &delta, None)?;
             self.log_tx(
                 crate::model::books::TxType::AppDeposit,
-                &row.participant,
+                row.participant,
                 &s.id,
-                &row.asset,
+                row.asset,
                 &delta,
             );
-            push_unique(&mut changed, &row.participant);
+            push_unique(&mut changed, row.participant);
         }
         if changed.is_empty() {
             return Err(fail(
@@ -291,17 +322,17 @@ impl Model {
             }
             if row.amount < *c {
                 let delta = c - &row.amount;
-                self.record(&row.participant, &row.participant, &row.asset, &delta, None)?;
+                self.record(row.participant, row.participant, row.asset, &delta, None)?;
                 let neg = -&delta;
-                self.record(&s.id, &row.participant, &row.asset, &neg, None)?;
+                self.record(&s.id, row.participant, row.asset, &neg, None)?;
                 self.log_tx(
                     crate::model::books::TxType::AppWithdrawal,
                     &s.id,
-                    &row.participant,
-                    &row.asset,
+                    row.participant,
+                    row.asset,
                     &delta,
                 );
-                push_unique(&mut changed, &row.participant);
+                push_unique(&mut changed, row.participant);
             }
         }
         if changed.is_empty() {
