@@ -34,9 +34,9 @@ defaults to reports/<name>/<profile>-subset/, so it never replaces a full run's 
 --known lists known divergences pinned to their findings (`nitrocert report known` writes \
 the entries from a report.json). In a full run every listed id must be a loaded vector; in a \
 subset run the entries of vectors not loaded are left out.\n\n\
-Race vectors (vectors/races/*.race, `nitrocert race`) are replayed --race-tries times each and \
-reported as cases of area `races`, with their histories as timelines in races.html beside the \
-report: by default in a full run of the embedded broker, against an endpoint with --races.\n\n\
+With --races, race vectors (vectors/races/*.race, `nitrocert race`) are replayed --race-tries \
+times each and reported as cases of area `races`, with their histories as timelines in \
+races.html beside the report.\n\n\
 Exit code 0: conformant; 1: findings (FAIL, ERROR or XPASS, or a stale --known list, or \
 with --repeat a case whose verdict changed between runs); 2: the harness could not run (bad \
 arguments, a malformed --known file, or cases ended HARNESS, its own trouble, and none with a \
@@ -122,14 +122,10 @@ pub struct CertifyArgs {
     /// --timeout-ms per case).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_findings: Option<u64>,
-    /// Race vector files or folders (*.race) to replay, each as one case of area `races`
-    /// (default: vectors/races/ in a full run of the embedded broker; against an endpoint only
-    /// when given).
-    #[arg(long = "races", value_name = "PATH", conflicts_with = "no_races")]
+    /// Race vector files or folders (*.race, e.g. vectors/races) to replay too, each as one
+    /// case of area `races`.
+    #[arg(long = "races", value_name = "PATH")]
     pub races: Vec<PathBuf>,
-    /// Replay no race vector.
-    #[arg(long)]
-    pub no_races: bool,
     /// Tries per race vector: its burst released this many times, with fresh wallets each time;
     /// the case reports how often the race reproduced.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]

@@ -8,32 +8,20 @@ use crate::model::Profile;
 use crate::race::{self, certify::TIMELINE_PAGE, Env, RaceVector};
 use crate::report::{RunReport, Summary};
 use crate::runner::Target;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-/// Where the default race vectors live.
-const DEFAULT_RACES: &str = "vectors/races";
-
-/// The race vectors this run replays: those named by `--races`; without it, the default
-/// folder in a full run of the embedded broker. Against an endpoint they are asked for
-/// explicitly: each try costs logins (AUTH-9) and a broker that is not linearizable reproduces
-/// a race only some of the time, so the tries belong in the command line of a published run.
+/// The race vectors this run replays: those named by `--races`. They are asked for
+/// explicitly, never by default: each try costs logins (AUTH-9), and a broker that is not
+/// linearizable reproduces a race only some of the time, so the tries belong in the command
+/// line of a published run, and a default run stays one case per vector file.
 pub fn load(args: &CertifyArgs) -> Result<Vec<RaceVector>, CliError> {
-    if args.no_races {
+    if args.races.is_empty() {
         return Ok(vec![]);
     }
-    let paths = if !args.races.is_empty() {
-        args.races.clone()
-    } else if args.endpoint.is_none()
-        && args.vectors.is_empty()
-        && Path::new(DEFAULT_RACES).is_dir()
-    {
-        vec![PathBuf::from(DEFAULT_RACES)]
-    } else {
-        return Ok(vec![]);
-    };
-    let files = race::vector::files(&paths).map_err(CliError::Io)?;
-    if files.is_empty() && !args.races.is_empty() {
+    let paths = &args.races;
+    let files = race::vector::files(paths).map_err(CliError::Io)?;
+    if files.is_empty() {
         return Err(CliError::Input(format!(
             "no race vectors (*.race) in {paths:?}"
         )));

@@ -418,7 +418,8 @@ impl Shadow {
             .get_mut(conn)
             .ok_or_else(|| PlanError::NoConnection(conn.to_string()))?;
         let id = c.next_request_id;
-        c.next_request_id += 1;
+        // A mutated frame may have used the largest id (fidelity: ids at their edges).
+        c.next_request_id = c.next_request_id.saturating_add(1);
         Ok((c.id, id))
     }
 

@@ -251,9 +251,11 @@ impl Names {
     /// A placeholder for the address or session id that `text` starts with (with or without
     /// `0x`, followed by no letter or digit), and its length.
     fn hex_at(&self, text: &str) -> Option<(usize, String)> {
-        let (prefix, digits) = match text.strip_prefix("0x") {
-            Some(rest) => (2, rest),
-            None => (0, text),
+        // `0X` (a respelled address, fidelity) is kept as a literal before a bare placeholder.
+        let (prefix, digits, literal) = match (text.strip_prefix("0x"), text.strip_prefix("0X")) {
+            (Some(rest), _) => (2, rest, ""),
+            (None, Some(rest)) => (2, rest, "0X"),
+            (None, None) => (0, text, ""),
         };
         let len = digits.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
         if digits
@@ -298,8 +300,8 @@ impl Names {
         } else {
             return None;
         };
-        let mut placeholder = format!("${{{name}{case}");
-        if prefix == 0 {
+        let mut placeholder = format!("{literal}${{{name}{case}");
+        if prefix == 0 || !literal.is_empty() {
             placeholder.push_str("|bare");
         }
         placeholder.push('}');
@@ -383,11 +385,18 @@ impl Names {
         let Ok(secs) = text[start..start + digits].parse::<i128>() else {
             return text.to_string();
         };
-        let offset = secs - (self.now_ms / 1000) as i128;
+        // An absolute edge (0, or past i64 seconds from the clock, e.g. u64::MAX) is a
+        // literal on purpose: a fidelity mutation's value, kept as written.
+        let Ok(offset) = i64::try_from(secs - (self.now_ms / 1000) as i128) else {
+            return text.to_string();
+        };
+        if secs == 0 {
+            return text.to_string();
+        }
         format!(
             "{}${{{}}}{}",
             &text[..start],
-            with_offset("now_s", offset as i64),
+            with_offset("now_s", offset),
             &text[start + digits..]
         )
     }
