@@ -308,7 +308,7 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
         ));
     }
     let vectors = load_vectors(&args.vectors)?;
-    let races = super::certify_races::load(args)?;
+    let races = super::certify_races::load(&args.races)?;
     let Some(known) = known_for_run(args, &vectors)? else {
         return Ok(EXIT_FINDINGS);
     };

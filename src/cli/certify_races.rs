@@ -2,24 +2,22 @@
 //! `--race-tries` times on the broker under test and added to the report as a case of area
 //! `races`, with the timelines on a page beside the report.
 
-use super::certify::CertifyArgs;
 use super::CliError;
 use crate::model::Profile;
 use crate::race::{self, certify::TIMELINE_PAGE, Env, RaceVector};
 use crate::report::{RunReport, Summary};
 use crate::runner::Target;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The race vectors this run replays: those named by `--races`. They are asked for
+/// The race vectors this run replays: those named by `--races` (`paths`). They are asked for
 /// explicitly, never by default: each try costs logins (AUTH-9), and a broker that is not
 /// linearizable reproduces a race only some of the time, so the tries belong in the command
 /// line of a published run, and a default run stays one case per vector file.
-pub fn load(args: &CertifyArgs) -> Result<Vec<RaceVector>, CliError> {
-    if args.races.is_empty() {
+pub fn load(paths: &[PathBuf]) -> Result<Vec<RaceVector>, CliError> {
+    if paths.is_empty() {
         return Ok(vec![]);
     }
-    let paths = &args.races;
     let files = race::vector::files(paths).map_err(CliError::Io)?;
     if files.is_empty() {
         return Err(CliError::Input(format!(

@@ -255,7 +255,7 @@ impl Action {
 
 /// `now_ms` + `offset_ms`, never below 0.
 pub fn offset(now_ms: u64, offset_ms: i64) -> u64 {
-    (now_ms as i64 + offset_ms).max(0) as u64
+    (now_ms as i64).saturating_add(offset_ms).max(0) as u64
 }
 
 #[cfg(test)]

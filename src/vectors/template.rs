@@ -360,6 +360,11 @@ impl Names {
     /// becomes `${now_ms±K}`, an `auth_request`'s `expires_at` becomes `${now_s±K}`, and
     /// addresses and session ids become names. `None` when the last element is not that `ts`.
     pub fn abstracted_req(&self, req: &str, ts_offset_ms: i64) -> Option<String> {
+        // Only an offset that fills back exactly (no clamping at 0 or u64::MAX) is a template.
+        let exact = self.now_ms as i128 + ts_offset_ms as i128;
+        if exact < 0 || exact > u64::MAX as i128 {
+            return None;
+        }
         let ts = crate::scenario::action::offset(self.now_ms, ts_offset_ms);
         let head = req.trim_end().strip_suffix(']')?.trim_end();
         let body = head.strip_suffix(&ts.to_string())?;
