@@ -117,6 +117,10 @@ pub fn normalise(text: &str) -> String {
         if b[i..].starts_with(b"0x") && run(i + 2, |c| c.is_ascii_hexdigit()) >= 6 {
             out.push_str("0x…");
             i += 2 + run(i + 2, |c| c.is_ascii_hexdigit());
+        } else if word_start && rfc3339_len(&b[i..]) > 0 {
+            // A time the model or the broker stamped (`created_at`): another every run.
+            out.push_str("<time>");
+            i += rfc3339_len(&b[i..]);
         } else if word_start && is_uuid(&b[i..]) {
             out.push_str("<uuid>");
             i += 36;
@@ -149,6 +153,29 @@ fn is_uuid(b: &[u8]) -> bool {
             8 | 13 | 18 | 23 => *c == b'-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// The length of the RFC 3339 time `b` starts with (`2006-01-02T15:04:05`, a fraction, `Z` or
+/// an offset), or 0.
+fn rfc3339_len(b: &[u8]) -> usize {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd";
+    let fits = b.len() >= SHAPE.len()
+        && SHAPE.iter().zip(b).all(|(s, c)| match s {
+            b'd' => c.is_ascii_digit(),
+            s => s == c,
+        });
+    if !fits {
+        return 0;
+    }
+    let mut n = SHAPE.len();
+    if b.get(n) == Some(&b'.') {
+        n += 1 + b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    }
+    match b.get(n) {
+        Some(b'Z') => n + 1,
+        Some(b'+' | b'-') if b.len() >= n + 6 => n + 6,
+        _ => n,
+    }
 }
 
 /// Why a known-divergence file cannot be used (a usage error, exit 2).
@@ -413,6 +440,18 @@ mod tests {
         KnownDivergences {
             cases: [(report.id.clone(), known)].into_iter().collect(),
         }
+    }
+
+    #[test]
+    fn times_are_normalised_whatever_their_precision() {
+        let a = normalise(r#"{"created_at":"2026-12-02T11:27:53.324Z","amount":"1"}"#);
+        let b = normalise(r#"{"created_at":"2026-12-03T01:02:03Z","amount":"1"}"#);
+        assert_eq!(a, b);
+        assert_eq!(a, r#"{"created_at":"<time>","amount":"1"}"#);
+        assert_ne!(
+            a,
+            normalise(r#"{"created_at":"2026-12-03T01:02:03Z","amount":"2"}"#)
+        );
     }
 
     #[test]
