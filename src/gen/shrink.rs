@@ -14,20 +14,17 @@ pub struct Shrunk {
     pub attempts: usize,
 }
 
-/// Candidates of one shrinking phase, simplest change first, all derived from `best`.
-fn deletions(best: &Script) -> Vec<Script> {
-    // Chunks of half the length down to single steps, from the end (late steps depend on
-    // early ones, so they go first).
+/// The ranges of steps to try deleting, in order: chunks of half the length down to single
+/// steps, each size from the end (late steps depend on early ones, so they go first). Shared
+/// by every shrinker of a step list.
+pub fn deletion_ranges(len: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
-    let len = best.ops.len();
     let mut size = (len / 2).max(1);
     loop {
         let mut start = len.saturating_sub(size);
         loop {
             if start + size <= len {
-                let mut c = best.clone();
-                c.ops.drain(start..start + size);
-                out.push(c);
+                out.push(start..start + size);
             }
             if start == 0 {
                 break;
@@ -40,6 +37,19 @@ fn deletions(best: &Script) -> Vec<Script> {
         size /= 2;
     }
     out
+}
+
+/// Candidates of one shrinking phase, simplest change first, all derived from `best`.
+fn deletions(best: &Script) -> Vec<Script> {
+    let candidate = |range| {
+        let mut c = best.clone();
+        c.ops.drain(range);
+        c
+    };
+    deletion_ranges(best.ops.len())
+        .into_iter()
+        .map(candidate)
+        .collect()
 }
 
 fn simplifications(best: &Script) -> Vec<Script> {

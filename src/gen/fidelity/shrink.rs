@@ -6,6 +6,7 @@
 
 use super::{Plan, Script, Step};
 use crate::gen::script::plain_setup;
+use crate::gen::shrink::deletion_ranges;
 
 /// What shrinking produced.
 #[derive(Debug, Clone)]
@@ -16,28 +17,15 @@ pub struct Shrunk {
 }
 
 fn deletions(best: &Script) -> Vec<Script> {
-    let mut out = Vec::new();
-    let len = best.steps.len();
-    let mut size = (len / 2).max(1);
-    loop {
-        let mut start = len.saturating_sub(size);
-        loop {
-            if start + size <= len {
-                let mut c = best.clone();
-                c.steps.drain(start..start + size);
-                out.push(c);
-            }
-            if start == 0 {
-                break;
-            }
-            start = start.saturating_sub(size);
-        }
-        if size == 1 {
-            break;
-        }
-        size /= 2;
-    }
-    out
+    let candidate = |range| {
+        let mut c = best.clone();
+        c.steps.drain(range);
+        c
+    };
+    deletion_ranges(best.steps.len())
+        .into_iter()
+        .map(candidate)
+        .collect()
 }
 
 fn simpler_steps(step: &Step) -> Vec<Step> {
