@@ -8,7 +8,10 @@
 #   flock /tmp/nitrocert-clearnode.lock scripts/clearnode-diff.sh [DIFF OPTIONS…]
 # e.g. `--keep-going` (every vector), `--vectors vectors/transfer --keep-going`, or
 # `--seed 3 --time 60 --keep-going` (random fidelity sequences). Cases run NITROCERT_DIFF_JOBS
-# (default 8) at once. Exit: that of `nitrocert diff`.
+# (default 2) at once. Clearnode's wallets are credited a batch at a time, its channels come
+# from the adapter's hook, and where its challenge budget calls for a restart its database is
+# emptied too (reset.sh; the cases share nothing, and a growing `ledger` slows every balance
+# query). Exit: that of `nitrocert diff`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,8 +32,9 @@ control="$(sed -n 's/^test control at //p' "$serve_out")"
 
 status=0
 "$NITROCERT" diff --a ws://127.0.0.1:8000/ws \
-  --a-fund-cmd "$ADAPTER/fund.sh {wallet} {asset} {amount} >/dev/null" \
-  --a-restart-cmd "$ADAPTER/restart.sh" \
+  --a-fund-batch-cmd "$ADAPTER/fund.sh --batch >/dev/null" \
+  --a-channel-cmd "$ADAPTER/channel.sh {wallet} {status} {amount} >/dev/null" \
+  --a-restart-cmd "$ADAPTER/reset.sh" \
   --b "${control%/control}/ws" --b-control "$control" \
-  --jobs "${NITROCERT_DIFF_JOBS:-8}" "$@" || status=$?
+  --jobs "${NITROCERT_DIFF_JOBS:-2}" "$@" || status=$?
 exit "$status"

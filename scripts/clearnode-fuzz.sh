@@ -11,7 +11,12 @@
 # SEED (default 1) seeds the sequences and the fresh identities; SECONDS (default 420) is how
 # long new sequences are started, after which at most NITROCERT_FUZZ_SHRINKS (default 4) groups
 # of divergences are shrunk (budget NITROCERT_FUZZ_SHRINK_BUDGET candidates each, default 24).
-# NITROCERT_FUZZ_JOBS (default 8) sequences run at once. The report (fidelity.json,
+# Where the challenge budget calls for a restart (AUTH-9), the database is emptied too
+# (reset.sh): the sequences share nothing, and clearnode scans the whole `ledger` table for
+# its balance queries, so a campaign over a growing table would slow down step by step.
+# NITROCERT_FUZZ_FIRST (default 0) is the first sequence index: a chunk that resumes a seed.
+# NITROCERT_FUZZ_JOBS (default 2) sequences run at once (more is slower here: clearnode opens a
+# database connection per query beyond two idle ones, so concurrency turns into forks). The report (fidelity.json,
 # fidelity.md) and the shrunk vectors go to $NITROCERT_REPORT_DIR (default: a fresh temporary
 # folder), never into the work tree. CI runs a short chunk (SECONDS=30).
 #
@@ -34,11 +39,12 @@ trap '"$ADAPTER/stop.sh" >/dev/null 2>&1 || true' EXIT
 status=0
 "$NITROCERT" fuzz --endpoint ws://127.0.0.1:8000/ws --profile clearnode-0.5.2 \
   --name clearnode-v0.5.2 --seed "$SEED" --time "$SECONDS_" --mutate 35 \
-  --jobs "${NITROCERT_FUZZ_JOBS:-8}" \
+  --jobs "${NITROCERT_FUZZ_JOBS:-2}" \
+  --first-sequence "${NITROCERT_FUZZ_FIRST:-0}" \
   --max-shrinks "${NITROCERT_FUZZ_SHRINKS:-4}" \
   --shrink-budget "${NITROCERT_FUZZ_SHRINK_BUDGET:-24}" \
-  --fund-cmd "$ADAPTER/fund.sh {wallet} {asset} {amount} >/dev/null" \
-  --restart-cmd "$ADAPTER/restart.sh" \
+  --fund-batch-cmd "$ADAPTER/fund.sh --batch >/dev/null" \
+  --restart-cmd "$ADAPTER/reset.sh" \
   --fidelity-out "$OUT" || status=$?
 echo "report: $OUT/fidelity.md"
 exit "$status"

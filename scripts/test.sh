@@ -61,6 +61,8 @@ if [ "${NITROCERT_SKIP_CLEARNODE:-}" != 1 ]; then
   need go "install Go 1.25 or newer"
   echo "== Clearnode v0.5.2 certification (both profiles) against the committed reports"
   NITROCERT_REPORT_DIR="$FRESH/clearnode" scripts/clearnode-certify.sh
+  echo "== Clearnode v0.5.2 fidelity campaign, a short chunk (every step agrees with the model)"
+  NITROCERT_REPORT_DIR="$FRESH/clearnode-fuzz" scripts/clearnode-fuzz.sh 1 30
 fi
 
 [ "${NITROCERT_SKIP_SDK:-}" = 1 ] || { echo "== SDK release matrix (tests/sdk/releases)"; scripts/sdk-matrix.sh; }

@@ -140,7 +140,8 @@ struct Ran {
 
 /// Fills and runs scripts on the target, up to `config.jobs` at once (each fill on a blocking
 /// thread, each case on its own task); results in input order. The batch's logins are
-/// accounted for before it starts, so the broker's challenge store is freed between batches,
+/// accounted for and its wallets funded (one call of a batch hook) before it starts, so the
+/// broker's challenge store is freed between batches,
 /// never under a running case (AUTH-9).
 fn run_batch(
     rt: &tokio::runtime::Handle,
@@ -164,11 +165,8 @@ fn run_batch(
         for fill in fills {
             filled.push(fill.await.expect("filling a generated case does not panic"));
         }
-        let logins = filled
-            .iter()
-            .map(|(v, _)| runner::challenge_estimate(v))
-            .sum();
-        challenges.spend(target, logins).await;
+        let vectors: Vec<&Vector> = filled.iter().map(|(v, _)| v).collect();
+        challenges.ready(target, &vectors, config.seed).await;
         let tasks: Vec<_> = filled
             .into_iter()
             .map(|(vector, played)| {

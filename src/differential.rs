@@ -15,6 +15,7 @@
 use crate::model::Profile;
 use crate::runner::{case, Target};
 use crate::scenario::Books;
+use crate::vectors::template::{is_rpc_entry, RPC_ENTRY_ECHOES};
 use crate::vectors::Vector;
 use crate::verdict::{CaseReport, Class, Direction, StepReport, WireLine};
 use serde::Serialize;
@@ -243,8 +244,15 @@ fn normalise_value(v: &Value, unordered: bool, names: &mut Names) -> Value {
     match v {
         Value::Object(map) => {
             let mut out = Map::new();
+            // A history row echoes the bytes each broker was sent, whose `ts` comes from that
+            // broker's own clock.
+            let echoes: &[&str] = match is_rpc_entry(map) {
+                true => RPC_ENTRY_ECHOES,
+                false => &[],
+            };
             for (k, x) in map {
-                let value = if VOLATILE.contains(&k.as_str()) {
+                let k_ = k.as_str();
+                let value = if VOLATILE.contains(&k_) || echoes.contains(&k_) {
                     Value::String("<volatile>".into())
                 } else {
                     normalise_value(x, unordered, names)

@@ -13,7 +13,7 @@ use crate::campaign::write_vector;
 use crate::gen::fidelity::shrink::shrink;
 use crate::gen::fidelity::{play, sequence, to_vector, FidelityGen, Played, Script};
 use crate::model::Profile;
-use crate::runner::{case as runner_case, Funding, Target};
+use crate::runner::{case as runner_case, ChallengeBudget, Target};
 use crate::vectors::Vector;
 use crate::verdict::{CaseReport, Class};
 use serde::Serialize;
@@ -181,23 +181,6 @@ fn fill(config: &FidelityConfig, index: u64) -> Option<Filled> {
     })
 }
 
-/// The `auth_request`s a vector makes the broker issue challenges for: its authenticated
-/// connections, observers that log in with a signature (the outsider), and its logins.
-fn challenges_of(vector: &Vector) -> usize {
-    use crate::vectors::format::Action;
-    let logins = vector
-        .steps
-        .iter()
-        .filter(|s| match &s.action {
-            Action::Authenticate(_) => true,
-            Action::Request { method, .. } => method == "auth_request",
-            Action::Raw { text, .. } => text.contains("auth_request"),
-            _ => false,
-        })
-        .count();
-    vector.setup.connections.len() + 1 + logins
-}
-
 /// The campaign's state between batches.
 struct State {
     next: u64,
@@ -205,40 +188,7 @@ struct State {
     report: FidelityReport,
     /// The first diverging sequence of each group, for shrinking.
     samples: BTreeMap<Key, (Script, usize)>,
-    challenges: Challenges,
-}
-
-/// The pending challenges spent since the broker last started (or its clock last moved past
-/// the purge), and how often that happened.
-#[derive(Debug, Default)]
-struct Challenges {
-    spent: usize,
-    restarts: u64,
-}
-
-/// Keeps a broker under its cap of pending challenges (AUTH-9): restarts it (`--restart-cmd`)
-/// or moves its clock past the purge before `needed` more would exceed the budget.
-async fn keep_challenges(target: &Target, c: &mut Challenges, needed: usize) {
-    const PURGE_MS: u64 = 16 * 60 * 1000;
-    if c.spent + needed > target.challenge_budget {
-        let restarted = match &target.restart {
-            Some(command) => {
-                if let Err(e) = crate::runner::target::run_command(command).await {
-                    eprintln!("nitrocert: warning: restarting the broker failed: {e}");
-                }
-                if let Funding::Funder(f) = &target.funding {
-                    f.forget().await;
-                }
-                true
-            }
-            None => target.advance(PURGE_MS),
-        };
-        if restarted {
-            c.restarts += 1;
-            c.spent = 0;
-        }
-    }
-    c.spent += needed;
+    challenges: ChallengeBudget,
 }
 
 /// Fills and runs `count` sequences from `state.next` on, up to `jobs` at once; in order.
@@ -264,12 +214,8 @@ fn run_batch(
         }
         out
     });
-    let needed: usize = filled
-        .iter()
-        .flatten()
-        .map(|f| challenges_of(&f.vector))
-        .sum();
-    rt.block_on(keep_challenges(target, &mut state.challenges, needed));
+    let vectors: Vec<&Vector> = filled.iter().flatten().map(|f| &f.vector).collect();
+    rt.block_on(state.challenges.ready(target, &vectors, config.seed));
     let tasks: Vec<_> = filled
         .into_iter()
         .map(|f| {
@@ -367,7 +313,7 @@ pub fn run(
             elapsed_ms: 0,
         },
         samples: BTreeMap::new(),
-        challenges: Challenges::default(),
+        challenges: ChallengeBudget::default(),
     };
     loop {
         let done = config.max_steps.is_some_and(|m| state.steps >= m)
@@ -386,7 +332,7 @@ pub fn run(
         progress(r.sequences, r.steps, r.divergent);
     }
     shrink_groups(config, target, rt, &mut state)?;
-    state.report.restarts = state.challenges.restarts;
+    state.report.restarts = state.challenges.purges;
     state.report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(state.report)
 }
@@ -400,7 +346,7 @@ fn diverges_as(
     key: &Key,
     candidates: &[Script],
     attempt: &mut usize,
-    challenges: &mut Challenges,
+    challenges: &mut ChallengeBudget,
 ) -> Vec<Option<usize>> {
     let filled: Vec<(Vec<Played>, Vector)> = candidates
         .iter()
@@ -412,8 +358,8 @@ fn diverges_as(
             (played, vector)
         })
         .collect();
-    let needed = filled.iter().map(|(_, v)| challenges_of(v)).sum();
-    rt.block_on(keep_challenges(target, challenges, needed));
+    let vectors: Vec<&Vector> = filled.iter().map(|(_, v)| v).collect();
+    rt.block_on(challenges.ready(target, &vectors, config.seed));
     let tasks: Vec<_> = filled
         .into_iter()
         .map(|(played, vector)| {

@@ -42,13 +42,16 @@ fund_batch() {
     local checksummed=() values="" i
     mapfile -t checksummed < <("$EIP55" "${wallets[@]}")
     [ "${#checksummed[@]}" -eq "${#wallets[@]}" ] || die "the checksum helper failed"
+    # One statement shares one now(): each row gets its own microsecond, in line order, since
+    # clearnode lists entries by created_at alone (list_options.go applySort) and ties would
+    # come back in any order (a wallet funded with two assets, then get_ledger_entries).
     for i in "${!checksummed[@]}"; do
-        values+="${values:+,}('${checksummed[$i]}', 0, '${assets[$i]}', '${checksummed[$i]}', ${amounts[$i]}, 0)"
+        values+="${values:+,}('${checksummed[$i]}', 0, '${assets[$i]}', '${checksummed[$i]}', ${amounts[$i]}, 0, now() + interval '1 microsecond' * $i)"
     done
     pg_running || die "postgres is not running; run $ADAPTER_DIR/start.sh first"
     # account_type 0 is a wallet's unified account in clearnode's ledger.
     psql_cmd -d "$PG_DB" -tA -c \
-        "INSERT INTO ledger (account_id, account_type, asset_symbol, wallet, credit, debit) VALUES $values"
+        "INSERT INTO ledger (account_id, account_type, asset_symbol, wallet, credit, debit, created_at) VALUES $values"
     echo "${#wallets[@]}"
 }
 

@@ -6,12 +6,9 @@ use super::{CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::broker;
 use crate::client::{now_ms, Connection, Limits};
 use crate::crypto::identity::{derive, Role};
-use crate::crypto::SecretKey;
 use crate::model::Profile;
 use crate::report::{CaseReport, Class, RunReport};
-use crate::runner::{
-    self, known::KnownDivergences, ChannelHook, Funding, Progress, RunConfig, Target,
-};
+use crate::runner::{self, known::KnownDivergences, ChannelHook, Progress, RunConfig, Target};
 use crate::vectors::{self, Vector};
 use crate::wire::{encode_req, encode_signed};
 use clap::Args;
@@ -71,17 +68,8 @@ pub struct CertifyArgs {
     /// Seed of the fresh test identities (the same seed gives the same keys and signatures).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Funding command, with {wallet} {asset} {amount} placeholders.
-    #[arg(long, value_name = "COMMAND")]
-    pub fund_cmd: Option<String>,
-    /// Batch funding command: credits many wallets in one call, read from its stdin as one
-    /// `wallet asset amount` line each (`adapters/clearnode/fund.sh --batch`: one database
-    /// round trip per batch instead of one per wallet).
-    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["fund_cmd", "funder_key"])]
-    pub fund_batch_cmd: Option<String>,
-    /// Fund test wallets by `transfer` from this funded wallet (private key hex).
-    #[arg(long, value_name = "HEX")]
-    pub funder_key: Option<String>,
+    #[command(flatten)]
+    pub funding: super::funding::FundingArgs,
     /// Channel command, with {wallet} {status} {amount} placeholders.
     #[arg(long, value_name = "COMMAND")]
     pub channel_cmd: Option<String>,
@@ -360,24 +348,7 @@ pub fn certify(args: &CertifyArgs, out: &mut dyn Write) -> Result<i32, CliError>
                 )
             }
             Some(url) => {
-                let funding = match (&args.fund_cmd, &args.funder_key) {
-                    (Some(_), Some(_)) => {
-                        return Err(CliError::Input(
-                            "give --fund-cmd or --funder-key, not both".into(),
-                        ))
-                    }
-                    _ if args.fund_batch_cmd.is_some() => {
-                        Funding::Batch(runner::target::BatchFunding::new(
-                            args.fund_batch_cmd.clone().expect("checked"),
-                        ))
-                    }
-                    (Some(cmd), None) => Funding::Command(cmd.clone()),
-                    (None, Some(hex)) => Funding::Funder(runner::funder::Funder::new(
-                        SecretKey::from_hex(hex)
-                            .map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
-                    )),
-                    (None, None) => Funding::None,
-                };
+                let funding = args.funding.funding()?;
                 let target = Target {
                     channels: args
                         .channel_cmd

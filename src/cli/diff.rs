@@ -2,15 +2,15 @@
 //! ([`crate::differential`]).
 
 use super::certify::load_vectors;
+use super::funding::FundingArgs;
 use super::{CliError, EXIT_FINDINGS, EXIT_OK};
 use crate::broker::RemoteControl;
 use crate::client::Limits;
-use crate::crypto::SecretKey;
 use crate::differential::{diff_case, transcripts, CaseDiff, Outcome};
 use crate::gen::fidelity::{sequence, FidelityGen};
 use crate::gen::GenConfig;
 use crate::model::Profile;
-use crate::runner::{challenge_estimate, funder::Funder, ChallengeBudget, Funding, Target};
+use crate::runner::{ChallengeBudget, ChannelHook, Target};
 use crate::vectors::Vector;
 use clap::Args;
 use std::io::Write;
@@ -48,9 +48,17 @@ pub struct DiffArgs {
     /// A's funding command, with {wallet} {asset} {amount} placeholders.
     #[arg(long, value_name = "COMMAND")]
     pub a_fund_cmd: Option<String>,
+    /// A's batch funding command (stdin: one `wallet asset amount` line per credit), e.g.
+    /// `adapters/clearnode/fund.sh --batch`.
+    #[arg(long, value_name = "COMMAND")]
+    pub a_fund_batch_cmd: Option<String>,
     /// A's funder key (funds by `transfer` from this wallet).
     #[arg(long, value_name = "HEX")]
     pub a_funder_key: Option<String>,
+    /// A's channel command, with {wallet} {status} {amount} placeholders (the vectors that
+    /// give a wallet a channel run only where both brokers have a way to).
+    #[arg(long, value_name = "COMMAND")]
+    pub a_channel_cmd: Option<String>,
     /// A's test-control interface (`nitrocert serve --control`).
     #[arg(long, value_name = "URL")]
     pub a_control: Option<String>,
@@ -61,9 +69,15 @@ pub struct DiffArgs {
     /// B's funding command, with {wallet} {asset} {amount} placeholders.
     #[arg(long, value_name = "COMMAND")]
     pub b_fund_cmd: Option<String>,
+    /// B's batch funding command.
+    #[arg(long, value_name = "COMMAND")]
+    pub b_fund_batch_cmd: Option<String>,
     /// B's funder key.
     #[arg(long, value_name = "HEX")]
     pub b_funder_key: Option<String>,
+    /// B's channel command.
+    #[arg(long, value_name = "COMMAND")]
+    pub b_channel_cmd: Option<String>,
     /// B's test-control interface.
     #[arg(long, value_name = "URL")]
     pub b_control: Option<String>,
@@ -105,10 +119,10 @@ pub struct DiffArgs {
 struct Side<'a> {
     name: char,
     url: &'a str,
-    fund_cmd: &'a Option<String>,
-    funder_key: &'a Option<String>,
+    funding: FundingArgs,
     control: &'a Option<String>,
     restart_cmd: &'a Option<String>,
+    channel_cmd: &'a Option<String>,
 }
 
 /// The challenges spent between two restarts of a broker with a restart hook.
@@ -130,40 +144,35 @@ async fn prepared(side: &Side<'_>, profile: Profile, limits: &Limits) -> Result<
         crate::runner::target::name_from_url(side.url)
     ));
     let bad = |why: String| CliError::Input(format!("broker {}: {why}", side.name));
-    match (side.fund_cmd, side.funder_key, side.control) {
-        (Some(cmd), None, None) => Ok(Target::remote(
+    let f = &side.funding;
+    let hooks = [&f.fund_cmd, &f.fund_batch_cmd, &f.funder_key, side.control];
+    if hooks.iter().filter(|h| h.is_some()).count() != 1 {
+        return Err(bad(
+            "give exactly one of its fund command, batch fund command, funder key or control URL"
+                .into(),
+        ));
+    }
+    if let Some(url) = side.control {
+        let (control, info) = RemoteControl::connect(url).await.map_err(bad)?;
+        if info.profile != profile.name() {
+            return Err(bad(format!("runs profile {}, not {profile}", info.profile)));
+        }
+        return Ok(Target::remote_controlled(
             side.url,
             name,
-            Funding::Command(cmd.clone()),
+            control,
             limits.clone(),
-        )),
-        (None, Some(hex), None) => {
-            let key = SecretKey::from_hex(hex).map_err(|e| bad(format!("funder key: {e}")))?;
-            Ok(Target::remote(
-                side.url,
-                name,
-                Funding::Funder(Funder::new(key)),
-                limits.clone(),
-            ))
-        }
-        (None, None, Some(url)) => {
-            let (control, info) = RemoteControl::connect(url).await.map_err(bad)?;
-            if info.profile != profile.name() {
-                return Err(bad(format!("runs profile {}, not {profile}", info.profile)));
-            }
-            let t = Target::remote_controlled(
-                side.url,
-                name,
-                control,
-                limits.clone(),
-                info.broker_address,
-            );
-            Ok(t)
-        }
-        _ => Err(bad(
-            "give exactly one of its fund command, funder key or control URL".into(),
-        )),
+            info.broker_address,
+        ));
     }
+    let channels = match side.channel_cmd {
+        Some(command) => ChannelHook::Command(command.clone()),
+        None => ChannelHook::None,
+    };
+    Ok(Target {
+        channels,
+        ..Target::remote(side.url, name, f.funding()?, limits.clone())
+    })
 }
 
 /// The cases: the vectors, or sequences of the fidelity generator until the time or count.
@@ -262,7 +271,8 @@ fn print_case(out: &mut dyn Write, d: &CaseDiff, t: &mut Tally) -> std::io::Resu
 }
 
 /// Compares a batch of cases at once (each on both brokers), in order; the challenges each
-/// broker spends are counted first (a restart happens between batches, never during one).
+/// broker spends are counted first (a restart happens between batches, never during one), and
+/// a batch funding hook credits the batch's wallets in one call.
 async fn run_batch(
     batch: &[Vector],
     (a, b): (&Target, &Target),
@@ -270,10 +280,9 @@ async fn run_batch(
     profile: Profile,
     seed: u64,
 ) -> Vec<CaseDiff> {
-    for vector in batch {
-        spent.0.spend(a, challenge_estimate(vector)).await;
-        spent.1.spend(b, challenge_estimate(vector)).await;
-    }
+    let vectors: Vec<&Vector> = batch.iter().collect();
+    spent.0.ready(a, &vectors, seed).await;
+    spent.1.ready(b, &vectors, seed).await;
     let runs = batch.iter().map(|v| diff_case(v, a, b, profile, seed));
     futures_util::future::join_all(runs).await
 }
@@ -289,18 +298,26 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let a = Side {
         name: 'A',
         url: &args.a,
-        fund_cmd: &args.a_fund_cmd,
-        funder_key: &args.a_funder_key,
+        funding: FundingArgs {
+            fund_cmd: args.a_fund_cmd.clone(),
+            fund_batch_cmd: args.a_fund_batch_cmd.clone(),
+            funder_key: args.a_funder_key.clone(),
+        },
         control: &args.a_control,
         restart_cmd: &args.a_restart_cmd,
+        channel_cmd: &args.a_channel_cmd,
     };
     let b = Side {
         name: 'B',
         url: &args.b,
-        fund_cmd: &args.b_fund_cmd,
-        funder_key: &args.b_funder_key,
+        funding: FundingArgs {
+            fund_cmd: args.b_fund_cmd.clone(),
+            fund_batch_cmd: args.b_fund_batch_cmd.clone(),
+            funder_key: args.b_funder_key.clone(),
+        },
         control: &args.b_control,
         restart_cmd: &args.b_restart_cmd,
+        channel_cmd: &args.b_channel_cmd,
     };
     let (ta, tb) = rt.block_on(async {
         Ok::<_, CliError>((

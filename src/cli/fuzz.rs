@@ -5,13 +5,12 @@
 use super::{CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::campaign::{self, CampaignConfig, CampaignReport, Kill};
 use crate::client::{Connection, Limits};
-use crate::crypto::SecretKey;
 use crate::engine::Fault;
 use crate::fidelity::FidelityConfig;
 use crate::gen::fidelity::FidelityGen;
 use crate::gen::{GenConfig, Shard};
 use crate::model::Profile;
-use crate::runner::{funder::Funder, Funding, Target};
+use crate::runner::Target;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -80,16 +79,12 @@ pub struct FuzzArgs {
     /// Fuzz the embedded broker with each seeded bug in turn and print the kill rate.
     #[arg(long, conflicts_with_all = ["endpoint", "fault"])]
     pub all_faults: bool,
-    /// Funding command, with {wallet} {asset} {amount} placeholders.
-    #[arg(long, value_name = "COMMAND")]
-    pub fund_cmd: Option<String>,
-    /// Fund test wallets by `transfer` from this funded wallet (private key hex).
-    #[arg(long, value_name = "HEX")]
-    pub funder_key: Option<String>,
+    #[command(flatten)]
+    pub funding: super::funding::FundingArgs,
     /// The broker's test-control interface (`nitrocert serve --control`, a loopback ws:// URL):
     /// funds wallets and moves the broker's clock instead of --fund-cmd.
     #[arg(long, value_name = "URL", requires = "endpoint",
-          conflicts_with_all = ["fund_cmd", "funder_key"])]
+          conflicts_with_all = ["fund_cmd", "fund_batch_cmd", "funder_key"])]
     pub control: Option<String>,
     /// Folder for the shrunk regression vector.
     #[arg(long, default_value = "vectors/regressions", value_name = "DIR")]
@@ -151,23 +146,7 @@ fn fidelity_config(args: &FuzzArgs, percent: u8, target: &Target) -> FidelityCon
 }
 
 fn endpoint_target(args: &FuzzArgs, url: &str, limits: &Limits) -> Result<Target, CliError> {
-    let funding = match (&args.fund_cmd, &args.funder_key) {
-        (Some(_), Some(_)) => {
-            return Err(CliError::Input(
-                "give --fund-cmd or --funder-key, not both".into(),
-            ))
-        }
-        (Some(cmd), None) => Funding::Command(cmd.clone()),
-        (None, Some(hex)) => Funding::Funder(Funder::new(
-            SecretKey::from_hex(hex).map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
-        )),
-        (None, None) => {
-            return Err(CliError::Input(
-                "fuzzing an endpoint needs --fund-cmd or --funder-key (every sequence funds fresh wallets)"
-                    .into(),
-            ))
-        }
-    };
+    let funding = args.funding.required("fuzzing an endpoint")?;
     Ok(Target::remote(
         url,
         args.name.clone(),

@@ -6,6 +6,7 @@ pub mod certify;
 mod certify_races;
 mod diff;
 mod fidelity;
+mod funding;
 mod fuzz;
 mod keys;
 mod probe;

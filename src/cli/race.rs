@@ -3,12 +3,11 @@
 
 use super::{CliError, EXIT_FINDINGS, EXIT_OK};
 use crate::client::{Connection, Limits};
-use crate::crypto::SecretKey;
 use crate::engine::Fault;
 use crate::model::Profile;
 use crate::race::check::Budget;
 use crate::race::{self, vector, Env, ExploreConfig, Kind, RaceClass, RaceReport, ReplayReport};
-use crate::runner::{funder::Funder, Funding, Target};
+use crate::runner::Target;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -83,12 +82,8 @@ pub struct RaceArgs {
     /// the endpoint's host-port).
     #[arg(long)]
     pub name: Option<String>,
-    /// Funding command, with {wallet} {asset} {amount} placeholders.
-    #[arg(long, value_name = "COMMAND")]
-    pub fund_cmd: Option<String>,
-    /// Fund test wallets by `transfer` from this funded wallet (private key hex).
-    #[arg(long, value_name = "HEX")]
-    pub funder_key: Option<String>,
+    #[command(flatten)]
+    pub funding: super::funding::FundingArgs,
     /// Give the embedded broker a seeded bug (`nitrocert serve --fault list`).
     #[arg(long, value_name = "NAME", conflicts_with = "endpoint")]
     pub fault: Option<String>,
@@ -122,22 +117,6 @@ fn kinds(args: &RaceArgs) -> Result<Vec<Kind>, CliError> {
         .collect()
 }
 
-fn funding(args: &RaceArgs) -> Result<Funding, CliError> {
-    match (&args.fund_cmd, &args.funder_key) {
-        (Some(_), Some(_)) => Err(CliError::Input(
-            "give --fund-cmd or --funder-key, not both".into(),
-        )),
-        (Some(cmd), None) => Ok(Funding::Command(cmd.clone())),
-        (None, Some(hex)) => Ok(Funding::Funder(Funder::new(
-            SecretKey::from_hex(hex).map_err(|e| CliError::Input(format!("--funder-key: {e}")))?,
-        ))),
-        (None, None) => Err(CliError::Input(
-            "racing an endpoint needs --fund-cmd or --funder-key (every race funds fresh wallets)"
-                .into(),
-        )),
-    }
-}
-
 pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<i32, CliError> {
     let profile = Profile::from_name(&args.profile).expect("clap checked the name");
     let kinds = kinds(args)?;
@@ -169,7 +148,12 @@ pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<i32, CliError> {
                     .map_err(|e| CliError::Input(e.to_string()))?;
                 conn.close().await;
                 (
-                    Target::remote(url, args.name.clone(), funding(args)?, limits.clone()),
+                    Target::remote(
+                        url,
+                        args.name.clone(),
+                        args.funding.required("racing an endpoint")?,
+                        limits.clone(),
+                    ),
                     None,
                 )
             }

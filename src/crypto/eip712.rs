@@ -73,15 +73,26 @@ impl Policy {
         if self.application.is_empty() {
             return Err(CryptoError::TypedData("domain is undefined".to_string()));
         }
-        for address in [&self.wallet, &self.session_key] {
-            let digits = address.strip_prefix("0x").unwrap_or(address);
-            if digits.len() != 40 || hex::decode(digits).is_err() {
-                return Err(CryptoError::TypedData(format!(
+        // go-ethereum encodes an `address` member that `common.IsHexAddress` accepts: 40 hex
+        // digits after an optional `0x` or `0X` (a respelled key, fidelity's hex-spelling).
+        let canonical = |address: &str| {
+            let digits = address
+                .strip_prefix("0x")
+                .or_else(|| address.strip_prefix("0X"))
+                .unwrap_or(address);
+            match digits.len() == 40 && hex::decode(digits).is_ok() {
+                true => Ok(format!("0x{}", digits.to_ascii_lowercase())),
+                false => Err(CryptoError::TypedData(format!(
                     "not an address: {address:?}"
-                )));
+                ))),
             }
-        }
-        let typed: TypedData = serde_json::from_value(self.typed_data_json())
+        };
+        let encoded = Policy {
+            wallet: canonical(&self.wallet)?,
+            session_key: canonical(&self.session_key)?,
+            ..self.clone()
+        };
+        let typed: TypedData = serde_json::from_value(encoded.typed_data_json())
             .map_err(|e| CryptoError::TypedData(e.to_string()))?;
         typed
             .eip712_signing_hash()
@@ -92,5 +103,49 @@ impl Policy {
     /// The wallet's signature over [`Policy::digest`], as `0x`-hex.
     pub fn sign(&self, wallet: &SecretKey) -> Result<String, CryptoError> {
         Ok(super::to_hex(wallet.sign_digest(&self.digest()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(wallet: &str, session_key: &str) -> Policy {
+        Policy {
+            application: "clearnode".into(),
+            challenge: "c".into(),
+            scope: "console".into(),
+            wallet: wallet.into(),
+            session_key: session_key.into(),
+            expires_at: i64::MAX as u64,
+            allowances: vec![],
+        }
+    }
+
+    #[test]
+    fn every_spelling_go_takes_for_an_address_hashes_alike() {
+        let key = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+        let wallet = "0xE1b4d6177b561A4fAE72F3aebF14EF2A73179f09";
+        let digest = policy(wallet, key).digest().unwrap();
+        for spelling in [
+            format!("0X{}", &key[2..]),
+            format!("0X{}", key[2..].to_ascii_uppercase()),
+            key[2..].to_string(),
+            key.to_ascii_lowercase(),
+        ] {
+            assert_eq!(
+                policy(wallet, &spelling).digest().unwrap(),
+                digest,
+                "{spelling}"
+            );
+        }
+        // Not 40 hex digits: go-ethereum cannot encode it.
+        for bad in [
+            "0x",
+            "0xZZ5F4552091A69125d5DfCb7b8C2659029395Bdf",
+            "0x0X7E5F",
+        ] {
+            assert!(policy(wallet, bad).digest().is_err(), "{bad}");
+        }
     }
 }

@@ -182,3 +182,21 @@ fn a_reply_id_the_broker_drew_from_its_clock_is_masked_a_request_id_is_not() {
     );
     assert_ne!(drawn(7, 1_796_205_854_712), drawn(8, 1_796_205_854_712));
 }
+
+#[test]
+fn a_history_row_s_echo_of_each_broker_s_clock_is_masked_its_request_is_not() {
+    let row = |ts: u64, sig: &str, req_id: u64| {
+        let text = format!(
+            r#"{{"res":[4,"get_rpc_history",{{"rpc_entries":[{{"id":9,"sender":"0xab","req_id":{req_id},"method":"transfer","params":"{{}}","timestamp":{ts},"req_sig":["{sig}"],"response":"[3,\"transfer\",{{}},{ts}]","res_sig":["{sig}"]}}]}},1],"sig":[]}}"#
+        );
+        normalise_frame(&text, &mut Names::default())
+    };
+    assert_eq!(
+        row(1_796_221_801_878, "0xbd", 3),
+        row(1_796_223_721_815, "0x31", 3)
+    );
+    assert_ne!(
+        row(1_796_221_801_878, "0xbd", 3),
+        row(1_796_221_801_878, "0xbd", 4)
+    );
+}

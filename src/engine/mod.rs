@@ -339,6 +339,7 @@ impl Engine {
     /// API-10: the history middleware's row for a call of the history group, with the bytes
     /// only the broker has (the request's signatures, the reply's `res`).
     fn record_history(&mut self, sender: String, request: &InboundRequest, res: &str) {
+        let recovered = self.model.sigs_recovered();
         self.model.record_rpc(crate::model::books::RpcRow {
             id: 0,
             sender,
@@ -349,7 +350,11 @@ impl Engine {
             req_sig: request
                 .sig
                 .iter()
-                .map(|s| crate::model::books::history_signature(s))
+                .enumerate()
+                .map(|(i, s)| match i < recovered {
+                    true => crate::model::books::history_signature(s),
+                    false => format!("0x{}", hex::encode(s)),
+                })
                 .collect(),
             response: res.to_string(),
         });
@@ -463,5 +468,66 @@ mod tests {
             .map(|r| r["method"].as_str().unwrap())
             .collect();
         assert_eq!(methods, vec!["create_channel", "transfer"]);
+    }
+
+    #[test]
+    fn l_18_a_request_id_past_bigint_is_answered_but_not_listed() {
+        let alice = derive(3, Role::Wallet, 0);
+        let model = Model::new(Profile::Clearnode052, Config::default());
+        let mut engine = Engine::new(model, derive(3, Role::Broker, 0), vec![], 3);
+        let (conn, _) = engine.connect(NOW);
+        engine.model.login(conn, &alice.address(), NOW);
+        for id in [u64::MAX, i64::MAX as u64] {
+            let params = json!({"destination": "0x", "allocations": []});
+            let req = encode_req(id, "transfer", &params, NOW);
+            let sent = encode_signed(&req, &sign_req(&req, std::slice::from_ref(&alice)));
+            assert!(reply(&mut engine, conn, &sent, NOW + 1).contains("invalid destination"));
+        }
+        let ask = encode_signed(&encode_req(9, "get_rpc_history", &json!({}), NOW), &[]);
+        let history = parse_frame(&reply(&mut engine, conn, &ask, NOW + 2)).unwrap();
+        let ids: Vec<u64> = history.params["rpc_entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["req_id"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![i64::MAX as u64]);
+    }
+
+    #[test]
+    fn l_12_a_request_refused_before_recovery_keeps_its_v() {
+        let alice = derive(3, Role::Wallet, 0);
+        let bob = derive(3, Role::Wallet, 1);
+        let model = Model::new(Profile::Clearnode052, Config::default());
+        let mut engine = Engine::new(model, derive(3, Role::Broker, 0), vec![], 3);
+        let (conn, _) = engine.connect(NOW);
+        engine.model.login(conn, &alice.address(), NOW);
+        let history_v = |engine: &mut Engine, params: Value, signers: &[&SecretKey], id: u64| {
+            let req = encode_req(id, "transfer", &params, NOW);
+            let keys: Vec<SecretKey> = signers.iter().map(|k| (*k).clone()).collect();
+            let sigs = sign_req(&req, &keys);
+            reply(engine, conn, &encode_signed(&req, &sigs), NOW + 1);
+            let ask = encode_req(id + 1, "get_rpc_history", &json!({}), NOW);
+            let history = parse_frame(&reply(engine, conn, &encode_signed(&ask, &[]), NOW + 2));
+            let rows = history.unwrap().params["rpc_entries"].clone();
+            let shown: Vec<String> = rows[0]["req_sig"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap()[130..].to_string())
+                .collect();
+            let sent: Vec<String> = sigs.iter().map(|s| s[130..].to_string()).collect();
+            (shown, sent)
+        };
+        // Go's HandleTransfer refuses a destination that is no address before verifySigner.
+        let bad = json!({"destination": "0x", "allocations": [{"asset": "usdc", "amount": "1"}]});
+        let (shown, sent) = history_v(&mut engine, bad, &[&alice], 1);
+        assert_eq!(shown, sent);
+        assert!(sent[0] == "1b" || sent[0] == "1c");
+        // Past that check, verifySigner recovers sig[0] only: its v is 0/1, the second's as sent.
+        let good = json!({"destination": bob.address(), "allocations": [{"asset": "usdc", "amount": "1"}]});
+        let (shown, sent) = history_v(&mut engine, good, &[&alice, &bob], 3);
+        assert_eq!(shown[0], if sent[0] == "1b" { "00" } else { "01" });
+        assert_eq!(shown[1], sent[1]);
     }
 }

@@ -756,8 +756,11 @@ const APPLICATIONS: &[&str] = &[
     "other-app",
 ];
 const SCOPES: &[&str] = &["console", "", "app.create", "transfer"];
-/// Key lifetimes of a handshake, seconds after the clock.
-const LIFETIMES_S: &[u64] = &[86_400, 3_600, 1, 0, 315_360_000, 4_294_967_295];
+/// Key lifetimes of a handshake, seconds after the clock. Each is expired or alive for the
+/// whole sequence, at the filler's tick as in a live run that sends the steps back to back: a
+/// key of 1 s would expire between steps at the tick and not live, so the vector would not hold
+/// (expiry in real time is what the four `expired-key` vectors of the catalogue check).
+const LIFETIMES_S: &[u64] = &[86_400, 3_600, 0, 315_360_000, 4_294_967_295];
 /// Absolute `expires_at` values of an `auth_request` (seconds): the past, far futures, the
 /// integer edges, and other types.
 fn expires_at(pick: u8) -> Value {

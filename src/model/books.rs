@@ -139,8 +139,13 @@ impl Books {
         self.entry_seq
     }
 
+    /// L-18: `req_id` and `timestamp` are `BIGINT` columns, so a request whose id or ts is past
+    /// i64::MAX fails the insert: it is answered but never listed (its serial id is spent).
     pub(crate) fn record_rpc(&mut self, row: RpcRow) {
         self.rpc_seq += 1;
+        if row.req_id > i64::MAX as u64 || row.timestamp > i64::MAX as u64 {
+            return;
+        }
         self.rpc.push(RpcRow {
             id: self.rpc_seq,
             ..row
@@ -185,7 +190,8 @@ pub const ZERO_ADDRESS: &str = "0x0000000000000000000000000000000000000000";
 pub struct ListOptions {
     pub offset: u64,
     pub limit: u64,
-    pub sort: String,
+    /// `None`: not given (or `null`), the method's default order.
+    pub sort: Option<String>,
 }
 
 impl ListOptions {
@@ -196,7 +202,7 @@ impl ListOptions {
         } else if key_is(k, "limit") {
             params::uint(&mut self.limit, v, u64::from(u32::MAX))
         } else if key_is(k, "sort") {
-            params::string(&mut self.sort, v)
+            params::opt_string(&mut self.sort, v)
         } else {
             return None;
         })
@@ -208,7 +214,7 @@ impl ListOptions {
     /// spacing; `None` for anything else (Clearnode's
     /// database error, then the method's fallback text; Q-26). `Some(true)`: ascending.
     pub fn ascending(&self) -> Option<bool> {
-        sort_ascending(&self.sort)
+        sort_ascending(self.sort.as_deref())
     }
 
     /// `paginate`: `limit` 0 means 10, at most 100 (API-0).
@@ -222,12 +228,18 @@ impl ListOptions {
 }
 
 /// See [`ListOptions::ascending`].
-pub fn sort_ascending(sort: &str) -> Option<bool> {
+pub fn sort_ascending(sort: Option<&str>) -> Option<bool> {
+    // Not given: the methods' default, newest first.
+    let Some(sort) = sort else {
+        return Some(false);
+    };
     let upper = sort.to_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     match words.as_slice() {
-        [] | ["DESC"] | ["DESC", "NULLS", "FIRST" | "LAST"] => Some(false),
+        ["DESC"] | ["DESC", "NULLS", "FIRST" | "LAST"] => Some(false),
         ["ASC"] | ["ASC", "NULLS", "FIRST" | "LAST"] => Some(true),
+        // L-14: a given `sort` of only spaces leaves `ORDER BY col `: SQL's default, ASC.
+        [] => Some(true),
         // L-11: `ORDER BY col NULLS FIRST` is valid SQL: ascending, SQL's default.
         ["NULLS", "FIRST" | "LAST"] => Some(true),
         _ => None,
@@ -280,7 +292,10 @@ impl TxRow {
             row.insert("to_account_tag".into(), tag.into());
         }
         row.insert("asset".into(), self.asset.clone().into());
-        row.insert("amount".into(), amount::render(&self.amount).into());
+        // L-16: the column is DECIMAL(64,18): a read gives the amount as stored, rounded
+        // while the transfer's reply showed it as sent.
+        let stored = amount::round_for_storage(&self.amount);
+        row.insert("amount".into(), amount::render(&stored).into());
         row.insert(
             "created_at".into(),
             clock::rfc3339_nano(self.created_ms).into(),
@@ -383,9 +398,26 @@ mod tests {
     }
 
     #[test]
+    fn l_16_a_transaction_reads_back_as_stored() {
+        let row = TxRow {
+            id: 1,
+            tx_type: TxType::Transfer,
+            from_account: "a".into(),
+            to_account: "b".into(),
+            asset: "usdc".into(),
+            amount: amount::dec("68.7500000000000000001"),
+            created_ms: 0,
+        };
+        assert_eq!(row.json(|_| None)["amount"], "68.75");
+    }
+
+    #[test]
     fn api_0_sort_allow_list_and_paging() {
+        assert_eq!(sort_ascending(None), Some(false));
         for (sort, want) in [
-            ("", Some(false)),
+            // L-14: given but empty, `ORDER BY col` ascends.
+            ("", Some(true)),
+            ("  ", Some(true)),
             ("desc", Some(false)),
             ("ASC", Some(true)),
             ("  asc   nulls   LAST ", Some(true)),
@@ -398,13 +430,13 @@ mod tests {
             ("nulls", None),
             ("1", None),
         ] {
-            assert_eq!(sort_ascending(sort), want, "{sort:?}");
+            assert_eq!(sort_ascending(Some(sort)), want, "{sort:?}");
         }
         let page = |offset, limit| {
             let o = ListOptions {
                 offset,
                 limit,
-                sort: String::new(),
+                sort: None,
             };
             o.page(0..500).collect::<Vec<_>>()
         };

@@ -200,6 +200,10 @@ pub struct Model {
     /// The wallet whose RPC history the current request goes into, once it passed
     /// authentication (API-10): set by [`Model::step`], taken by the broker.
     pub(crate) history_sender: Option<String>,
+    /// How many leading `sig` entries of the current request went through Go's
+    /// `RecoverAddress`, which rewrites v in place (SIG-8, L-12): a request refused before its
+    /// signatures are read is stored in the history with its v as sent.
+    pub(crate) sigs_recovered: usize,
     /// The clock of the current step, for the rows it writes.
     pub(crate) step_now_ms: u64,
     pub(crate) detail: Detail,
@@ -222,6 +226,7 @@ impl Model {
             replay: FastMap::default(),
             books: books::Books::default(),
             history_sender: None,
+            sigs_recovered: 0,
             step_now_ms: 0,
             detail: Detail::Full,
             journal: Journal::default(),
@@ -278,6 +283,7 @@ impl Model {
         // (authentication, auth session, timestamp window) runs before their handlers. WIRE-11:
         // a public method's timestamp is checked only for being non-zero (above).
         self.history_sender = None;
+        self.sigs_recovered = 0;
         self.step_now_ms = call.now_ms;
         let caller = if route.public {
             None
@@ -540,6 +546,12 @@ impl Model {
     /// the broker records it with the bytes only it knows ([`Model::record_rpc`]).
     pub fn take_history_sender(&mut self) -> Option<String> {
         self.history_sender.take()
+    }
+
+    /// How many leading `sig` entries of the last request had v rewritten by recovery (SIG-8,
+    /// L-12): what its history row shows with v as 0/1.
+    pub fn sigs_recovered(&self) -> usize {
+        self.sigs_recovered
     }
 
     /// Appends a row to the RPC history (API-10); its id is assigned here.

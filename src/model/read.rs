@@ -86,7 +86,7 @@ impl Model {
     /// Filters, `updated_at` order (newest first by default, Q-26), limit 10 / cap 100. Ties in
     /// `updated_at` have no defined order in Clearnode; the model breaks them by creation order.
     pub(crate) fn get_app_sessions(&mut self, call: &Call) -> Result<Value, Stop> {
-        let (mut participant, mut status, mut sort) = (String::new(), String::new(), String::new());
+        let (mut participant, mut status, mut sort) = (String::new(), String::new(), None);
         let (mut offset, mut limit) = (0u64, 0u64);
         params::each_member(call.params, |k, v| {
             if key_is(k, "participant") {
@@ -94,7 +94,7 @@ impl Model {
             } else if key_is(k, "status") {
                 params::string(&mut status, v)
             } else if key_is(k, "sort") {
-                params::string(&mut sort, v)
+                params::opt_string(&mut sort, v)
             } else if key_is(k, "offset") {
                 params::uint(&mut offset, v, u64::from(u32::MAX))
             } else if key_is(k, "limit") {
@@ -106,7 +106,7 @@ impl Model {
         .map_err(|e| parse_stop(e, PARSE_FAILED))?;
         // API-0: list options `offset` and `limit` are uint32; `sort` is a string that reaches
         // ORDER BY upper-cased; only valid SQL survives (Q-26, FUZZ-6).
-        let Some(ascending) = books::sort_ascending(&sort) else {
+        let Some(ascending) = books::sort_ascending(sort.as_deref()) else {
             return Err(fail("failed to get application sessions"));
         };
         if !self.full() {

@@ -275,15 +275,19 @@ pub(crate) fn verify_signer(
     let Some(first) = call.signatures.first() else {
         return Err(fail("missing participant signature"));
     };
+    // `RecoverAddress(rawBytes, Sig[0])`: only the first entry is rewritten (SIG-8, L-12).
+    model.sigs_recovered = model.sigs_recovered.max(1);
     let Some(signer) = first else {
         return Err(fail("failed to verify signer"));
     };
     let mapped = model.keys.wallet_of(signer, call.now_ms);
-    let via_key = mapped.is_some();
     let wallet = mapped.unwrap_or_else(|| signer.clone());
     if wallet != caller {
         return Err(fail("invalid signature"));
     }
+    // L-17: the handlers take the signer for a session key when it is not the caller
+    // (`signerAddress != fromWallet`); a wallet registered as its own key signs as the wallet.
+    let via_key = signer != caller;
     Ok((signer.clone(), via_key))
 }
 

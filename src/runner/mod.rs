@@ -82,6 +82,8 @@ pub async fn run(config: &RunConfig, vectors: &[Vector], progress: &mut dyn Prog
 #[derive(Debug, Default)]
 pub struct ChallengeBudget {
     spent: usize,
+    /// How often the store was freed (a restart or a clock move), for the campaign's report.
+    pub purges: u64,
 }
 
 impl ChallengeBudget {
@@ -92,8 +94,26 @@ impl ChallengeBudget {
             && schedule::purge_challenges(target).await
         {
             self.spent = 0;
+            self.purges += 1;
         }
         self.spent += estimate;
+    }
+
+    /// Readies the target for a campaign's batch of cases, `vectors` run with `seed`, while
+    /// none runs: frees the challenge store if their logins would not fit ([`Self::spend`]),
+    /// and credits all their wallets in one call of a batch funding hook (the other hooks fund
+    /// case by case). A failed batch is left to the cases: each funds itself and says why it
+    /// could not.
+    pub async fn ready(&mut self, target: &Target, vectors: &[&Vector], seed: u64) {
+        self.spend(target, vectors.iter().map(|v| challenge_estimate(v)).sum())
+            .await;
+        let rows: Vec<_> = vectors
+            .iter()
+            .flat_map(|v| schedule::funding_rows(v, seed))
+            .collect();
+        if let Err(e) = target.prefund(&rows).await {
+            eprintln!("nitrocert: warning: batch funding failed, each case funds its own: {e}");
+        }
     }
 }
 

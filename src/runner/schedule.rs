@@ -64,6 +64,8 @@ pub fn challenge_estimate(vector: &Vector) -> usize {
         .filter(|s| match &s.action {
             Action::Authenticate(_) => true,
             Action::Request { method, .. } => method == "auth_request",
+            // A mutated login (fidelity) may still reach the broker as one.
+            Action::Raw { text, .. } => text.contains("auth_request"),
             _ => false,
         })
         .count();

@@ -14,8 +14,9 @@
 //! | `${expires_at:REF}` | the `expires_at` (Unix s) that handshake `REF` proposed: a setup connection's name, or the index of the step (`authenticate`, `auth_request`) |
 //! | `${broker}` | expectations only: a value the broker chooses (times, tokens, row ids, tags); it must be present, any value passes |
 //!
-//! Modifiers follow `|`: `lower` and `upper` (the hex digits' case, `0x` kept), `bare` (no
-//! `0x`), `rfc3339` (Unix seconds as `2006-01-02T15:04:05Z`).
+//! Modifiers follow `|`: `lower` and `upper` (the hex digits' case, `0x` kept), `mixed` (the
+//! case of the first letter among the hex digits flipped), `bare` (no `0x`), `rfc3339` (Unix
+//! seconds as `2006-01-02T15:04:05Z`).
 //!
 //! [`Names`] fills a template ([`Names::fill`]) and turns what the model produced back into one
 //! ([`Names::abstracted`]). The filler records the latter; the file replayer and certify check
@@ -47,6 +48,18 @@ pub const BROKER_CHOSEN: &[&str] = &[
     "to_account_tag",
     "channel_id",
 ];
+
+/// Members of a `get_rpc_history` entry that echo an earlier request's bytes as the broker
+/// stored them: its `ts` (a run's clock when that step was sent, which no placeholder of the
+/// current step names), its signatures over those bytes, and the reply text with its own `ts`.
+/// They differ in every run, so a file marks them [`BROKER`]; the live diff still compares
+/// them exactly against the shadow's record of what was sent (API-10).
+pub const RPC_ENTRY_ECHOES: &[&str] = &["timestamp", "req_sig", "res_sig", "response"];
+
+/// Whether `map` is one entry of `get_rpc_history`'s `rpc_entries`.
+pub fn is_rpc_entry(map: &Map<String, Value>) -> bool {
+    map.contains_key("req_id") && map.contains_key("req_sig")
+}
 
 /// What a template's placeholders stand for in one run of a case.
 #[derive(Debug, Clone, Default)]
@@ -297,6 +310,8 @@ impl Names {
             "|lower"
         } else if run == canonical.to_ascii_uppercase() {
             "|upper"
+        } else if run == first_letter_flipped(&canonical) {
+            "|mixed"
         } else {
             return None;
         };
@@ -317,8 +332,14 @@ impl Names {
             Value::Array(items) => items.iter().map(|v| self.abstracted_json(v)).collect(),
             Value::Object(map) => {
                 let mut out = Map::new();
+                let echoes: &[&str] = if is_rpc_entry(map) {
+                    RPC_ENTRY_ECHOES
+                } else {
+                    &[]
+                };
                 for (k, v) in map {
-                    let member = if BROKER_CHOSEN.contains(&k.as_str()) {
+                    let chosen = BROKER_CHOSEN.contains(&k.as_str());
+                    let member = if chosen || echoes.contains(&k.as_str()) {
                         Value::String(BROKER.into())
                     } else if k == "expires_at" && v.is_string() {
                         self.expiry_of(map, v)
@@ -390,14 +411,15 @@ impl Names {
         let Ok(secs) = text[start..start + digits].parse::<i128>() else {
             return text.to_string();
         };
-        // An absolute edge (0, or past i64 seconds from the clock, e.g. u64::MAX) is a
-        // literal on purpose: a fidelity mutation's value, kept as written.
-        let Ok(offset) = i64::try_from(secs - (self.now_ms / 1000) as i128) else {
-            return text.to_string();
-        };
-        if secs == 0 {
+        // An absolute edge is a literal on purpose, a fidelity mutation's value kept as
+        // written: 0, or further from the clock than any key lifetime (past 2^32 s: 2^53 + 1,
+        // where a double loses the last digit, i64::MAX, u64::MAX), whose meaning would shift
+        // with the run's clock.
+        let offset = secs - (self.now_ms / 1000) as i128;
+        if secs == 0 || offset.unsigned_abs() > u32::MAX as u128 {
             return text.to_string();
         }
+        let offset = offset as i64;
         format!(
             "{}${{{}}}{}",
             &text[..start],
@@ -538,10 +560,26 @@ fn modify(value: &str, modifier: &str) -> Option<String> {
     Some(match modifier {
         "lower" => hex(str::to_ascii_lowercase),
         "upper" => hex(str::to_ascii_uppercase),
+        "mixed" => hex(first_letter_flipped),
         "bare" => value.strip_prefix("0x").unwrap_or(value).to_string(),
         "rfc3339" => rfc3339_secs(value.parse().ok()?),
         _ => return None,
     })
+}
+
+/// `digits` with the case of its first letter flipped: a mixed-case spelling of a hex id
+/// (fidelity's `hex-spelling`) that names the same value in every run.
+fn first_letter_flipped(digits: &str) -> String {
+    let mut out = digits.to_string();
+    if let Some(at) = digits.find(|c: char| c.is_ascii_alphabetic()) {
+        let c = digits.as_bytes()[at];
+        let flipped = match c.is_ascii_uppercase() {
+            true => c.to_ascii_lowercase(),
+            false => c.to_ascii_uppercase(),
+        };
+        out.replace_range(at..=at, &(flipped as char).to_string());
+    }
+    out
 }
 
 /// Who each `sig` entry of a frame recovers to over its `req` (see [`Names::recovered`]).
@@ -600,6 +638,17 @@ mod tests {
         let other = names(FRESH, 1_800_000_000_000);
         let filled = other.fill(&template).unwrap();
         assert!(filled.contains(FRESH) && !filled.to_lowercase().contains(&A[2..].to_lowercase()));
+        // A mixed-case session id (its first letter's case flipped) stays one in another run.
+        let mixed = format!("0x{}", first_letter_flipped(&sid[2..]));
+        let template = n.abstracted(&mixed);
+        assert_eq!(template, "${session:0|mixed}");
+        assert_eq!(n.fill(&template).unwrap(), mixed);
+        let theirs = other.fill(&template).unwrap();
+        assert_eq!(
+            theirs,
+            format!("0x{}", first_letter_flipped(&other.sessions[0].1[2..]))
+        );
+        assert_ne!(theirs, other.sessions[0].1);
         // Hex inside a longer run is no address.
         let longer = format!("{}00", &A[2..]);
         assert_eq!(n.abstracted(&longer), longer);
@@ -619,6 +668,55 @@ mod tests {
         assert_eq!(n.fill(&template).unwrap(), req);
         // The ts must be where the offset says.
         assert_eq!(n.abstracted_req(&req, 0), None);
+    }
+
+    #[test]
+    fn an_expiry_past_any_key_lifetime_stays_literal() {
+        // 2^53 + 1 s is an edge of the value itself (a double drops its last digit): moved by
+        // another run's clock it would be a different edge, so it is kept as written.
+        let n = names(A, 1_700_000_011_000);
+        for edge in [
+            "9007199254740993",
+            "9223372036854775807",
+            "18446744073709551615",
+            "0",
+        ] {
+            let req = format!(
+                "[6,\"auth_request\",{{\"address\":\"{A}\",\"expires_at\":{edge}}},1700000011000]"
+            );
+            let template = n.abstracted_req(&req, 0).unwrap();
+            assert!(
+                template.contains(&format!("\"expires_at\":{edge}}}")),
+                "{template}"
+            );
+        }
+        // A lifetime of 2^32 - 1 s (the longest the generator gives) is still relative.
+        let req = format!(
+            "[6,\"auth_request\",{{\"address\":\"{A}\",\"expires_at\":{}}},1700000011000]",
+            1_700_000_011u64 + u32::MAX as u64
+        );
+        let template = n.abstracted_req(&req, 0).unwrap();
+        assert!(template.contains("${now_s+4294967295}"), "{template}");
+    }
+
+    #[test]
+    fn an_rpc_history_entry_marks_the_bytes_it_echoes() {
+        let n = names(A, 1_700_000_000_000);
+        let entry = serde_json::json!({
+            "sender": A, "req_id": 4, "method": "transfer", "params": "{}",
+            "timestamp": 1_699_999_999_000u64, "req_sig": ["0xab"], "res_sig": ["0xab"],
+            "response": "[4,\"transfer\",{},1699999999000]",
+        });
+        assert_eq!(
+            n.abstracted_json(&entry),
+            serde_json::json!({
+                "sender": "${A}", "req_id": 4, "method": "transfer", "params": "{}",
+                "timestamp": BROKER, "req_sig": BROKER, "res_sig": BROKER, "response": BROKER,
+            })
+        );
+        // Elsewhere these member names are compared as they are.
+        let other = serde_json::json!({"timestamp": 5, "response": "x"});
+        assert_eq!(n.abstracted_json(&other), other);
     }
 
     #[test]

@@ -46,7 +46,11 @@ impl Model {
     ) -> Result<Value, Stop> {
         let now = call.now_ms;
         let p = decode(call.params).map_err(|e| parse_stop(e, PARSE_FAILED))?;
-        let signers = signer_set(call.signatures, "failed to get wallets from RPC message")?;
+        let signers = signer_set(
+            &mut self.sigs_recovered,
+            call.signatures,
+            "failed to get wallets from RPC message",
+        )?;
         let wallets = self.wallet_set(&signers, now);
         let rows = p.allocations.as_deref().unwrap_or(&[]);
         if p.app_session_id.is_empty() || rows.is_empty() {

@@ -115,7 +115,11 @@ impl Model {
         let now = call.now_ms;
         // AS-CREATE-1 step 1: parse, then signers (create uses only the signer set).
         let mut p = decode(call.params).map_err(|e| parse_stop(e, PARSE_FAILED))?;
-        let signers = signer_set(call.signatures, "failed to get signers from RPC message")?;
+        let signers = signer_set(
+            &mut self.sigs_recovered,
+            call.signatures,
+            "failed to get signers from RPC message",
+        )?;
         if self.profile.is_spec() {
             spec_checks(&p)?;
         }

@@ -59,11 +59,15 @@ pub(crate) fn negative_allocation(row: &Row) -> Stop {
 /// the signatures over the exact `req` bytes, recovered by the caller (SIG-6: one bad entry fails
 /// the whole request, duplicates count once).
 pub(crate) fn signer_set<'a>(
+    recovered: &mut usize,
     sigs: &'a [Option<String>],
     err: &'static str,
 ) -> Result<Vec<&'a str>, Stop> {
     let mut out: Vec<&str> = Vec::with_capacity(sigs.len());
-    for s in sigs {
+    for (i, s) in sigs.iter().enumerate() {
+        // `GetRequestSignersMap` recovers in order and stops at the first failure, which was
+        // rewritten too (SIG-8, L-12).
+        *recovered = (*recovered).max(i + 1);
         let s = s.as_deref().ok_or_else(|| fail(err))?;
         if !out.contains(&s) {
             out.push(s);
@@ -192,7 +196,10 @@ impl Model {
     ) -> Result<(), Stop> {
         let mut errs = Vec::new();
         for signer in signers {
-            if self.keys.wallet_of(signer, now_ms).is_some() {
+            // L-15: Go skips a signer the cache maps to itself (a wallet registered as its own
+            // session key signs as the wallet).
+            let wallet = self.keys.wallet_of(signer, now_ms);
+            if wallet.is_some_and(|w| w != *signer) {
                 if let Err(e) = self.keys.check_scope(signer, &s.application, now_ms) {
                     errs.push(e);
                 }
@@ -206,8 +213,10 @@ impl Model {
     }
 
     /// AS-SK-3 for a row vouched for only by session keys. Several candidate keys mean
-    /// Clearnode picks one at random (AS-SK-4, Q-37): if all fail, any of their errors is
-    /// acceptable; if one passes, the model charges the first passing key.
+    /// Clearnode picks one at random (AS-SK-4, Q-37; a Go map walk in `getSessionKeyContext`):
+    /// if all fail, any of their errors is acceptable; if all pass, the first is charged. When
+    /// some pass and some fail, whether Clearnode accepts or refuses is a coin toss: the
+    /// model does not decide it (L-15), so a generated sequence never takes that path.
     pub(crate) fn pick_key(
         &self,
         keys: &[String],
@@ -216,16 +225,25 @@ impl Model {
         amount: &Dec,
         now_ms: u64,
     ) -> Result<String, Stop> {
+        let mut passing = None;
         let mut errs = Vec::new();
         for k in keys {
             match self.keys.check_spend(k, application, asset, amount, now_ms) {
-                Ok(()) => return Ok(k.clone()),
+                Ok(()) => passing = passing.or(Some(k)),
                 Err(e) => errs.push(e),
             }
         }
-        Err(choice(errs))
+        match (passing, errs.is_empty()) {
+            (Some(k), true) => Ok(k.clone()),
+            (Some(_), false) => Err(Stop::Unmodelled(RANDOM_KEY)),
+            (None, _) => Err(choice(errs)),
+        }
     }
 }
+
+/// L-15: the reason the model leaves a random pick among several session keys undecided.
+const RANDOM_KEY: &str =
+    "Q-37: several session keys vouch for one participant and Clearnode picks one at random";
 
 // ----- spec profile ---------------------------------------------------------------------------
 

@@ -108,7 +108,11 @@ impl Model {
         let now = call.now_ms;
         let p = decode(call.params).map_err(|e| parse_stop(e, PARSE_FAILED))?;
         // Submit computes the wallet set first, so a bad signature names wallets (AS-GEN-7).
-        let signers = signer_set(call.signatures, "failed to get wallets from RPC message")?;
+        let signers = signer_set(
+            &mut self.sigs_recovered,
+            call.signatures,
+            "failed to get wallets from RPC message",
+        )?;
         let wallets = self.wallet_set(&signers, now);
         self.with_open_session(p.app_session_id, |m, s| {
             m.submit_to(s, &p, &signers, &wallets, now, notes)

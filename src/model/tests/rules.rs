@@ -942,6 +942,41 @@ fn as_sk_2_scope_errors() {
 }
 
 #[test]
+fn as_sk_2_l_15_a_wallet_that_is_its_own_key_signs_as_the_wallet() {
+    let mut h = h();
+    let sid = create_ab(&mut h, 1, "10", "10");
+    // A registers its own address as a key for another application (FUZZ-4's relation).
+    ok(&h.register_key(CONN_A, A, A, "chess", json!([]), 1_800_000_000));
+    let out = h.call(
+        "submit_app_state",
+        submit(&sid, "operate", 2, &[(A, "10"), (B, "10")]),
+        &[A, B],
+    );
+    assert!(out.is_ok(), "{:?}", out.response);
+}
+
+#[test]
+fn l_17_a_wallet_that_is_its_own_key_transfers_as_the_wallet() {
+    let mut h = h();
+    // A's own address as its key for another application, capped at 1 usdc and no eth.
+    ok(&h.register_key(
+        CONN_A,
+        A,
+        A,
+        "other-app",
+        json!([{"asset": "usdc", "amount": "1"}]),
+        1_800_000_000,
+    ));
+    h.m.fund(A, "eth", &crate::model::amount::dec("1"));
+    let out = h.call(
+        "transfer",
+        json!({"destination": B, "allocations": [{"asset": "eth", "amount": "0.5"}]}),
+        &[A],
+    );
+    assert!(out.is_ok(), "{:?}", out.response);
+}
+
+#[test]
 fn as_sk_3_spending_checks() {
     let mut h = h();
     ok(&h.register_key(
@@ -1000,7 +1035,7 @@ fn as_sk_3_spending_checks() {
 }
 
 #[test]
-fn as_sk_4_several_keys_of_one_wallet_model_charges_the_first_passing() {
+fn as_sk_4_l_15_several_keys_of_one_wallet_one_failing_is_undecided() {
     let mut h = h();
     ok(&h.register_key(
         CONN_A,
@@ -1026,8 +1061,13 @@ fn as_sk_4_several_keys_of_one_wallet_model_charges_the_first_passing() {
         ),
         &[KA, KB],
     );
-    assert!(out.is_ok());
-    assert_eq!(render(&h.m.session_keys().spent(KB, "usdc")), "5");
+    // KA's cap of 1 fails, KB passes: Clearnode checks whichever its map walk meets first.
+    assert!(
+        matches!(out.response, Expected::Unmodelled(why) if why.starts_with("Q-37")),
+        "{:?}",
+        out.response
+    );
+    assert_eq!(render(&h.m.session_keys().spent(KB, "usdc")), "0");
 }
 
 #[test]
