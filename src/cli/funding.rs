@@ -1,5 +1,5 @@
 //! How an endpoint run's fresh test wallets get unified balances: the funding options that
-//! `certify`, `fuzz` and `race` share, read in one place.
+//! `certify`, `fuzz`, `race` and (once per broker) `diff` share, read in one place.
 
 use super::CliError;
 use crate::crypto::SecretKey;
