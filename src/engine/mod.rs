@@ -351,10 +351,7 @@ impl Engine {
                 .sig
                 .iter()
                 .enumerate()
-                .map(|(i, s)| match i < recovered {
-                    true => crate::model::books::history_signature(s),
-                    false => format!("0x{}", hex::encode(s)),
-                })
+                .map(|(i, s)| crate::model::books::history_signature(s, i < recovered))
                 .collect(),
             response: res.to_string(),
         });

@@ -363,10 +363,11 @@ fn write_any(value: &Value, out: &mut String) {
 }
 
 /// A signature as `get_rpc_history` shows it: hex of the bytes, v rewritten from 27/28 to 0/1
-/// when the signature is 65 bytes long (what recovery does in place, SIG-8).
-pub fn history_signature(bytes: &[u8]) -> String {
+/// when its handler `recovered` it and it is 65 bytes long (what recovery does in place, SIG-8;
+/// a signature the handler never read keeps its v, L-12).
+pub fn history_signature(bytes: &[u8], recovered: bool) -> String {
     let mut b = bytes.to_vec();
-    if b.len() == 65 && b[64] >= 27 {
+    if recovered && b.len() == 65 && b[64] >= 27 {
         b[64] -= 27;
     }
     format!("0x{}", hex::encode(b))
@@ -457,7 +458,8 @@ mod tests {
         );
         let mut sig = vec![7u8; 64];
         sig.push(28);
-        assert!(history_signature(&sig).ends_with("01"));
-        assert_eq!(history_signature(&[0x1b]), "0x1b");
+        assert!(history_signature(&sig, true).ends_with("01"));
+        assert!(history_signature(&sig, false).ends_with("1c"));
+        assert_eq!(history_signature(&[0x1b], true), "0x1b");
     }
 }
