@@ -66,7 +66,10 @@ else
         tcp_open "$port" && die "port $port is taken by another process (clearnode's ports are fixed); stop it first"
     done
     log "starting clearnode ($BIN), log $CLEARNODE_LOG"
-    : >>"$CLEARNODE_LOG"
+    # One start's log, plus the previous one: a campaign restarts Clearnode hundreds of times and
+    # an appended log grew to gigabytes.
+    [ -f "$CLEARNODE_LOG" ] && mv -f "$CLEARNODE_LOG" "$CLEARNODE_LOG.1"
+    : >"$CLEARNODE_LOG"
     (
         cd "$STATE_DIR"
         exec env \
