@@ -116,14 +116,14 @@ pub fn run(config: &BenchConfig, note: &mut dyn FnMut(&str)) -> Result<BenchRepo
     let (sign, recover) = primitives::signature_micros(budget);
     add(
         "sign_us",
-        "k256 recoverable sign",
+        "secp256k1 recoverable sign",
         sign,
         "µs",
         String::new(),
     );
     add(
         "recover_us",
-        "k256 public-key recovery",
+        "secp256k1 public-key recovery",
         recover,
         "µs",
         String::new(),

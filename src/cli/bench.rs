@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[command(
     about = "Measure speed: model, signatures, WebSocket, certify, fuzz; and the cost curve",
     long_about = "Measures, on this machine and in one run: model steps per second (verdict \
-and full detail); k256 sign and recover time, and from them the physical limit of signed \
+and full detail); secp256k1 sign and recover time, and from them the physical limit of signed \
 requests per second (cores / (sign + recover)); WebSocket round trips per second against a bare \
 echo server (the physical limit) and against the embedded broker's `ping`; certify cases and \
 signed requests per second against the embedded broker, in this process and in a \

@@ -9,6 +9,15 @@ pub fn from_bytes(bytes: &[u8; 20]) -> String {
     Address::from(*bytes).to_checksum(None)
 }
 
+/// EIP-55 address of a public key: the last 20 bytes of keccak256 of its uncompressed
+/// encoding without the 0x04 tag.
+pub fn of_public_key(key: &secp256k1::PublicKey) -> String {
+    let hash = super::keccak256(&key.serialize_uncompressed()[1..]);
+    let mut raw = [0u8; 20];
+    raw.copy_from_slice(&hash[12..]);
+    from_bytes(&raw)
+}
+
 /// EIP-55 form of any-case `0x` + 40 hex digits.
 pub fn checksum(text: &str) -> Result<String, CryptoError> {
     let digits = text

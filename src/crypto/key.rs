@@ -1,14 +1,15 @@
 //! Private keys and the single signing primitive.
 
-use super::{address, keccak256, CryptoError};
-use k256::ecdsa::SigningKey;
+use super::{address, curve, keccak256, CryptoError};
+use secp256k1::Message;
 use std::sync::OnceLock;
 
 /// A secp256k1 private key (a wallet, a session key or a broker key).
 #[derive(Clone)]
 pub struct SecretKey {
-    inner: SigningKey,
-    /// The EIP-55 address, computed on first use (a point encoding and two keccaks).
+    inner: secp256k1::SecretKey,
+    /// The EIP-55 address, computed on first use (a point multiplication and two keccaks): most
+    /// keys a run derives sign, few are ever named.
     address: OnceLock<String>,
 }
 
@@ -40,7 +41,10 @@ impl SecretKey {
 
     /// A key from 32 big-endian bytes; fails for zero or values ≥ the curve order.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
-        SigningKey::from_slice(bytes)
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| CryptoError::PrivateKey(format!("{} bytes, want 32", bytes.len())))?;
+        secp256k1::SecretKey::from_byte_array(bytes)
             .map(|inner| Self {
                 inner,
                 address: OnceLock::new(),
@@ -50,7 +54,7 @@ impl SecretKey {
 
     /// `0x` + 64 hex digits.
     pub fn to_hex(&self) -> String {
-        super::to_hex(self.inner.to_bytes())
+        super::to_hex(self.inner.secret_bytes())
     }
 
     /// The EIP-55 address of this key.
@@ -60,30 +64,24 @@ impl SecretKey {
 
     /// [`SecretKey::address`] without a copy.
     pub fn address_str(&self) -> &str {
-        self.address.get_or_init(|| {
-            let point = self.inner.verifying_key().to_encoded_point(false);
-            let hash = keccak256(&point.as_bytes()[1..]);
-            let mut raw = [0u8; 20];
-            raw.copy_from_slice(&hash[12..]);
-            address::from_bytes(&raw)
-        })
+        self.address
+            .get_or_init(|| address::of_public_key(&self.inner.public_key(curve())))
     }
 
     /// The 32 secret bytes (a cache key for [`super::Seal`]).
     pub(crate) fn secret_bytes(&self) -> [u8; 32] {
-        self.inner.to_bytes().into()
+        self.inner.secret_bytes()
     }
 
     /// Recoverable signature `r‖s‖v` over a 32-byte digest, v = 27/28, low s, RFC 6979
     /// deterministic nonce (the same bytes the SDK, go-ethereum and eth-account produce).
     pub fn sign_digest(&self, digest: &[u8; 32]) -> [u8; 65] {
-        let (signature, recovery) = self
-            .inner
-            .sign_prehash_recoverable(digest)
-            .expect("a 32-byte prehash always signs");
+        let signature = curve().sign_ecdsa_recoverable(Message::from_digest(*digest), &self.inner);
+        let (recovery, compact) = signature.serialize_compact();
         let mut out = [0u8; 65];
-        out[..64].copy_from_slice(&signature.to_bytes());
-        out[64] = 27 + recovery.to_byte();
+        out[..64].copy_from_slice(&compact);
+        // libsecp256k1 signs with low s, so the recovery id is 0 or 1.
+        out[64] = 27 + i32::from(recovery) as u8;
         super::memo::remember(digest, &out, &self.address());
         out
     }

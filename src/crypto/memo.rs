@@ -5,7 +5,7 @@
 //! the harness signed, the embedded broker recovers them again, and the harness checks the
 //! embedded broker's signature on every frame it sends (RSIG-4). Recovery is a pure function
 //! of (digest, signature bytes), and a signature made by [`SecretKey::sign_digest`] recovers to
-//! its key's address (k256 returns the recovery id that makes it so; a test below checks it
+//! its key's address (libsecp256k1 returns the recovery id that makes it so; a test below checks it
 //! against real recovery). So a lookup keyed by the exact digest and all 65 bytes gives what
 //! recovery gives: any signature changed after signing (another `v`, a flipped byte, another
 //! digest) misses and is recovered for real. Signatures from other processes (a live broker,

@@ -17,6 +17,14 @@ pub use key::SecretKey;
 pub use seal::Seal;
 pub use signature::{recover, recover_hex, Signature};
 
+/// The libsecp256k1 context, built once (its precomputed tables cost ~1 ms): go-ethereum's own
+/// recovery code, so a signature recovers here exactly as in Clearnode (SIG-3).
+pub(crate) fn curve() -> &'static secp256k1::Secp256k1<secp256k1::All> {
+    static CURVE: std::sync::OnceLock<secp256k1::Secp256k1<secp256k1::All>> =
+        std::sync::OnceLock::new();
+    CURVE.get_or_init(secp256k1::Secp256k1::new)
+}
+
 /// Ethereum's keccak256 (the pre-NIST padding), as used for request digests and ids.
 pub fn keccak256(bytes: impl AsRef<[u8]>) -> [u8; 32] {
     alloy_primitives::keccak256(bytes.as_ref()).0

@@ -2,11 +2,36 @@
 //! `vectors/fillers/transfer.toml`.
 
 use super::common::{frame, last_result, over_other, pair, want_err, want_ok};
+use crate::scenario::{SigEdit, SigSpec};
 use crate::vectors::Case;
 use serde_json::json;
 
 pub fn cases() -> Vec<Case> {
-    vec![signature_over_other_bytes(), by_user_tag()]
+    vec![
+        signature_over_other_bytes(),
+        high_s_signature_accepted(),
+        by_user_tag(),
+    ]
+}
+
+/// A signs, then sends the high-s twin of its signature (s → n − s, v 27 ↔ 28).
+fn high_s_signature_accepted() -> Case {
+    let what = "A's signature with s replaced by n - s and v flipped (its high-s twin) recovers \
+                to A: the transfer goes through, no low-s rule.";
+    Case::new("transfer/high-s-signature-accepted", what)
+        .rules(&["SIG-3", "API-12"])
+        .script(|r| {
+            let (_, b) = pair(r);
+            let params =
+                json!({"destination": b, "allocations": [{"asset": "usdc", "amount": "1"}]});
+            frame(r, 99, "transfer", &params, |_| {
+                vec![SigSpec::Edited {
+                    name: "A".to_string(),
+                    edit: SigEdit::Malleated,
+                }]
+            });
+            want_ok(r);
+        })
 }
 
 /// A signs the req with its amount changed from "1" to "2".
