@@ -21,8 +21,8 @@ use crate::model::{ConnId, Dec};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -71,6 +71,50 @@ impl Outbox {
         let len = text.len();
         let queued = self.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
         queued <= OUTBOUND_QUEUE_BYTES && self.tx.try_send(text).is_ok()
+    }
+}
+
+/// Frames leave in the order the engine produced them, although they are signed outside its
+/// lock: a request takes a turn while it holds the lock, and delivers once every earlier turn
+/// has delivered.
+#[derive(Default)]
+struct DeliveryOrder {
+    issued: AtomicU64,
+    delivered: Mutex<u64>,
+    turn: Condvar,
+}
+
+impl DeliveryOrder {
+    /// The next turn; taken under the engine lock, so turns follow the engine's order.
+    fn take(&self) -> u64 {
+        self.issued.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Blocks until every turn before `turn` has delivered; the turn ends when the guard drops.
+    fn wait(&self, turn: u64) -> Turn<'_> {
+        let delivered = self.delivered.lock().unwrap_or_else(|e| e.into_inner());
+        let _delivered = self
+            .turn
+            .wait_while(delivered, |d| *d != turn)
+            .unwrap_or_else(|e| e.into_inner());
+        Turn { order: self }
+    }
+}
+
+/// A turn being delivered; dropping it lets the next one go.
+struct Turn<'a> {
+    order: &'a DeliveryOrder,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut delivered = self
+            .order
+            .delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *delivered += 1;
+        self.order.turn.notify_all();
     }
 }
 
@@ -254,6 +298,7 @@ pub async fn spawn_with(
         clock_offset_ms: 0,
     }));
     let control = Control(shared.clone());
+    let order = Arc::new(DeliveryOrder::default());
     let (stop_tx, mut stop_rx) = oneshot::channel();
     let task = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
@@ -262,7 +307,7 @@ pub async fn spawn_with(
                 _ = &mut stop_rx => break,
                 accepted = listener.accept() => {
                     if let Ok((stream, peer)) = accepted {
-                        connections.spawn(serve_connection(stream, peer, shared.clone(), options));
+                        connections.spawn(serve_connection(stream, peer, shared.clone(), order.clone(), options));
                     }
                 }
                 // Reap finished connections so the set does not grow with every client.
@@ -323,6 +368,7 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Mutex<Shared>>,
+    order: Arc<DeliveryOrder>,
     options: Options,
 ) {
     let _ = stream.set_nodelay(true);
@@ -357,7 +403,7 @@ async fn serve_connection(
     };
     let endpoint = *chosen.lock().expect("endpoint cell");
     match endpoint {
-        Some(Endpoint::Rpc) => serve_rpc(socket, shared).await,
+        Some(Endpoint::Rpc) => serve_rpc(socket, shared, order).await,
         Some(Endpoint::Control) => control::serve(socket, Control(shared)).await,
         None => {}
     }
@@ -379,12 +425,16 @@ async fn write_frames(
     let _ = sink.close().await;
 }
 
-async fn serve_rpc(socket: WebSocketStream<TcpStream>, shared: Arc<Mutex<Shared>>) {
+async fn serve_rpc(
+    socket: WebSocketStream<TcpStream>,
+    shared: Arc<Mutex<Shared>>,
+    order: Arc<DeliveryOrder>,
+) {
     let (sink, mut source) = socket.split();
     let (tx, rx) = mpsc::channel::<String>(OUTBOUND_QUEUE_FRAMES);
     let queued_bytes = Arc::new(AtomicUsize::new(0));
     let kick = Arc::new(Notify::new());
-    let conn = {
+    let (conn, sealer) = {
         let mut shared = shared.lock().expect("engine lock");
         let now = shared.now_ms();
         let (conn, hello) = shared.engine.connect(now);
@@ -395,7 +445,7 @@ async fn serve_rpc(socket: WebSocketStream<TcpStream>, shared: Arc<Mutex<Shared>
         };
         shared.outboxes.insert(conn, outbox);
         shared.deliver(hello);
-        conn
+        (conn, shared.engine.sealer())
     };
     let mut writer = tokio::spawn(write_frames(sink, rx, queued_bytes));
     let kicked = loop {
@@ -411,6 +461,8 @@ async fn serve_rpc(socket: WebSocketStream<TcpStream>, shared: Arc<Mutex<Shared>
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break false,
             Some(Ok(_)) => continue,
         };
+        // Decoding and recovery read no broker state: outside the lock, in parallel.
+        let prepared = sealer.prepare(&bytes);
         // A seeded race fault reads under one lock acquisition and writes under the next, so
         // other connections' requests run in between (Fault::TransferLostUpdate).
         let stale = shared
@@ -421,15 +473,23 @@ async fn serve_rpc(socket: WebSocketStream<TcpStream>, shared: Arc<Mutex<Shared>
         if stale.is_some() {
             tokio::time::sleep(RACE_FAULT_WINDOW).await;
         }
-        let mut shared = shared.lock().expect("engine lock");
-        if !shared.outboxes.contains_key(&conn) {
-            break true;
-        }
-        let now = shared.now_ms();
-        let handled = shared
-            .engine
-            .handle_after_read(conn, &bytes, now, stale.as_ref());
-        shared.deliver(handled.frames);
+        let (turn, stepped) = {
+            let mut shared = shared.lock().expect("engine lock");
+            if !shared.outboxes.contains_key(&conn) {
+                break true;
+            }
+            let now = shared.now_ms();
+            let stepped = shared
+                .engine
+                .step_prepared(conn, prepared, now, stale.as_ref());
+            (order.take(), stepped)
+        };
+        // Signing reads no state either; the turn keeps every connection's frames in the
+        // order the engine produced them. Nothing between taking the turn and delivering
+        // awaits, so a waiter only ever waits for a thread that is running.
+        let frames = sealer.seal(stepped.frames);
+        let _delivering = order.wait(turn);
+        shared.lock().expect("engine lock").deliver(frames);
     };
     {
         let mut shared = shared.lock().expect("engine lock");
@@ -496,5 +556,30 @@ mod tests {
             route_upgrade("/ws", peer([10, 0, 0, 1]), true, on),
             Ok(Endpoint::Rpc)
         );
+    }
+
+    /// Frames signed outside the engine lock still leave in the engine's order: turns taken in
+    /// order 0..8 and finished in the reverse order (the later ones sign faster) are delivered
+    /// 0..8.
+    #[test]
+    fn delivery_follows_the_order_turns_were_taken() {
+        let order = Arc::new(DeliveryOrder::default());
+        let delivered = Arc::new(Mutex::new(Vec::new()));
+        let turns: Vec<u64> = (0..8).map(|_| order.take()).collect();
+        let threads: Vec<_> = turns
+            .into_iter()
+            .map(|turn| {
+                let (order, delivered) = (order.clone(), delivered.clone());
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(5 * (8 - turn)));
+                    let _turn = order.wait(turn);
+                    delivered.lock().unwrap().push(turn);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*delivered.lock().unwrap(), (0..8).collect::<Vec<u64>>());
     }
 }

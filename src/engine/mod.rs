@@ -54,6 +54,86 @@ pub struct Handled {
     pub outcome: Option<Outcome>,
 }
 
+/// A response whose `res` array is written but not yet signed, and the connections it goes to
+/// (one signature for a notification several connections get).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsealed {
+    pub res: String,
+    pub to: Vec<ConnId>,
+}
+
+/// What one inbound frame produced, before the broker signs it ([`Sealer::seal`]).
+#[derive(Debug, Clone)]
+pub struct Stepped {
+    pub frames: Vec<Unsealed>,
+    pub outcome: Option<Outcome>,
+}
+
+/// An inbound frame decoded, with the signers its signatures recover to: the work of a request
+/// that reads no broker state ([`Sealer::prepare`]).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    inbound: Inbound,
+    /// keccak256 of the `req` bytes and what each `sig` entry recovers to over it.
+    recovered: Option<([u8; 32], Vec<Option<String>>)>,
+}
+
+/// The stateless half of the broker: decoding and recovering what comes in, signing what goes
+/// out. It holds only the broker key and the [`Seal`], so the embedded broker runs it outside
+/// its engine lock and connections recover and sign in parallel; the engine's
+/// [`Engine::step_prepared`] between the two is the only part that reads or writes state.
+#[derive(Clone)]
+pub struct Sealer {
+    seal: Seal,
+    broker_key: SecretKey,
+    sign_frames: bool,
+}
+
+impl Sealer {
+    /// Decodes `bytes` and recovers the signers of a request's signatures.
+    pub fn prepare(&self, bytes: &[u8]) -> Prepared {
+        let inbound = decode(bytes);
+        let recovered = match &inbound {
+            Inbound::Request(request) => {
+                let digest = keccak256(request.raw.as_bytes());
+                let signers = request
+                    .sig
+                    .iter()
+                    .map(|s| self.seal.recover(&digest, s))
+                    .collect();
+                Some((digest, signers))
+            }
+            _ => None,
+        };
+        Prepared { inbound, recovered }
+    }
+
+    /// Signs every frame (RSIG-1), in order, each once for all its connections.
+    pub fn seal(&self, frames: Vec<Unsealed>) -> Vec<Out> {
+        let mut out = Vec::with_capacity(frames.len());
+        for Unsealed { res, to } in frames {
+            if to.is_empty() {
+                continue;
+            }
+            let text = self.sign(&res);
+            out.extend(to.into_iter().map(|conn| Out {
+                conn,
+                text: text.clone(),
+            }));
+        }
+        out
+    }
+
+    /// A `res` array in its frame, sealed (signed) unless [`Engine::without_frame_signatures`].
+    fn sign(&self, res: &str) -> String {
+        if self.sign_frames {
+            encode::sealed_frame(&self.seal, &self.broker_key, res)
+        } else {
+            format!("{{\"res\":{res},\"sig\":[\"0x{}\"]}}", "00".repeat(65))
+        }
+    }
+}
+
 /// The broker's side of every connection.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -178,20 +258,17 @@ impl Engine {
     }
 
     fn frame(&self, id: u64, method: &str, params: &Value, now_ms: u64) -> String {
-        self.sign(&response_array(id, method, params, now_ms))
+        self.sealer()
+            .sign(&response_array(id, method, params, now_ms))
     }
 
-    /// A `res` array in its frame, sealed (signed) unless [`Engine::without_frame_signatures`].
-    fn sign(&self, res: &str) -> String {
-        if self.sign_frames {
-            encode::sealed_frame(&self.seal, &self.broker_key, res)
-        } else {
-            format!("{{\"res\":{res},\"sig\":[\"0x{}\"]}}", "00".repeat(65))
+    /// This broker's stateless half: its key and seal.
+    pub fn sealer(&self) -> Sealer {
+        Sealer {
+            seal: self.seal.clone(),
+            broker_key: self.broker_key.clone(),
+            sign_frames: self.sign_frames,
         }
-    }
-
-    fn error_frame(&self, id: u64, text: &str, now_ms: u64) -> String {
-        self.frame(id, "error", &json!({ "error": text }), now_ms)
     }
 
     fn next_challenge(&mut self) -> String {
@@ -231,9 +308,27 @@ impl Engine {
         now_ms: u64,
         stale: Option<&StaleRead>,
     ) -> Handled {
-        let request = match decode(bytes) {
+        let sealer = self.sealer();
+        let prepared = sealer.prepare(bytes);
+        let stepped = self.step_prepared(conn, prepared, now_ms, stale);
+        Handled {
+            frames: sealer.seal(stepped.frames),
+            outcome: stepped.outcome,
+        }
+    }
+
+    /// The stateful middle of [`Engine::handle_after_read`]: the model's step on a prepared
+    /// frame, and the frames it produced, in order, not yet signed.
+    pub fn step_prepared(
+        &mut self,
+        conn: ConnId,
+        prepared: Prepared,
+        now_ms: u64,
+        stale: Option<&StaleRead>,
+    ) -> Stepped {
+        let request = match prepared.inbound {
             Inbound::Empty => {
-                return Handled {
+                return Stepped {
                     frames: vec![],
                     outcome: None,
                 }
@@ -241,21 +336,22 @@ impl Engine {
             // WIRE-16: an envelope error is a normal broker-signed response. Q-32: before the
             // request id is read, the broker's clock stands in for it.
             Inbound::Rejected { message, id, .. } => {
-                let text = self.error_frame(id.unwrap_or(now_ms), message, now_ms);
-                return Handled {
-                    frames: vec![Out { conn, text }],
+                let params = json!({ "error": message });
+                let res = response_array(id.unwrap_or(now_ms), "error", &params, now_ms);
+                return Stepped {
+                    frames: vec![Unsealed {
+                        res,
+                        to: vec![conn],
+                    }],
                     outcome: None,
                 };
             }
             Inbound::Request(request) => request,
         };
+        let (digest, signatures) = prepared
+            .recovered
+            .expect("a request is prepared with its signers");
         let challenge = self.next_challenge();
-        let digest = keccak256(request.raw.as_bytes());
-        let signatures: Vec<Option<String>> = request
-            .sig
-            .iter()
-            .map(|s| self.seal.recover(&digest, s))
-            .collect();
         let first_sig = request.sig.first();
         let seal = &self.seal;
         let policy_signer = move |policy: &crate::crypto::eip712::Policy| -> Option<String> {
@@ -287,7 +383,7 @@ impl Engine {
         };
         if self.fault.is_some_and(Fault::swallows) {
             self.model.take_history_sender();
-            return Handled {
+            return Stepped {
                 frames: vec![],
                 outcome: Some(outcome),
             };
@@ -304,10 +400,12 @@ impl Engine {
         if let Some(sender) = self.model.take_history_sender() {
             self.record_history(sender, &request, &res);
         }
-        let reply = self.sign(&res);
-        frames.push(Out { conn, text: reply });
+        frames.push(Unsealed {
+            res,
+            to: vec![conn],
+        });
         self.push_notifications(&outcome.after_response, now_ms, &mut frames);
-        Handled {
+        Stepped {
             frames,
             outcome: Some(outcome),
         }
@@ -357,20 +455,20 @@ impl Engine {
         });
     }
 
-    fn push_notifications(&self, notifications: &[Notification], now_ms: u64, out: &mut Vec<Out>) {
+    fn push_notifications(
+        &self,
+        notifications: &[Notification],
+        now_ms: u64,
+        out: &mut Vec<Unsealed>,
+    ) {
         for n in notifications {
             // AS-NOTIF-1: a notification is a `res` frame with request id 0.
-            let text = self.frame(0, n.method, &n.params, now_ms);
-            let conns = match &n.to {
+            let res = response_array(0, n.method, &n.params, now_ms);
+            let to = match &n.to {
                 Recipient::Conn(c) => vec![*c],
                 Recipient::Wallet(w) => self.model.auth.connections_of(w),
             };
-            for conn in conns {
-                out.push(Out {
-                    conn,
-                    text: text.clone(),
-                });
-            }
+            out.push(Unsealed { res, to });
         }
     }
 }

@@ -81,12 +81,25 @@ impl Live {
     /// Reads (and logs) what every connection holds so far: setup pushes such as `assets`
     /// and the `channels`/`bu` pair after a login (NOTIF-3).
     pub async fn settle(&mut self) -> Result<(), CaseError> {
-        for (name, conn) in self.conns.iter_mut() {
-            for r in conn.sync().await? {
-                self.wire.push(received(name, &r));
+        for (name, pushes) in self.sync_all().await? {
+            for r in pushes {
+                self.wire.push(received(&name, &r));
             }
         }
         Ok(())
+    }
+
+    /// A ping round trip on every connection at once (one round trip of latency, not one per
+    /// connection), with what each collected, in the connections' name order.
+    async fn sync_all(&mut self) -> Result<Vec<(String, Vec<Received>)>, CaseError> {
+        let syncs = self.conns.iter_mut().map(|(name, conn)| async move {
+            conn.sync().await.map(|pushes| (name.clone(), pushes))
+        });
+        let synced = futures_util::future::join_all(syncs).await;
+        synced
+            .into_iter()
+            .map(|r| r.map_err(CaseError::from))
+            .collect()
     }
 
     /// Sends one planned step and collects the reply (`expects_reply`: else wait for silence)
@@ -150,15 +163,15 @@ impl Live {
             ..Observed::default()
         };
         let mut own = Some(answer.pushes);
-        for (name, conn) in self.conns.iter_mut() {
+        // Pushes to other connections are queued before the sender's reply is written, so a
+        // ping round trip collects all of them (and any that should not be there).
+        for (name, pushes) in self.sync_all().await? {
             let mut got = match name == sender {
                 true => own.take().unwrap_or_default(),
                 false => Vec::new(),
             };
-            // Pushes to other connections are queued before the sender's reply is written, so
-            // a ping round trip collects all of them (and any that should not be there).
-            for r in conn.sync().await? {
-                self.wire.push(received(name, &r));
+            for r in pushes {
+                self.wire.push(received(&name, &r));
                 got.push(r);
             }
             for r in got {
