@@ -185,6 +185,10 @@ pub struct Model {
     pub(crate) config: Config,
     pub(crate) ledger: Ledger,
     pub(crate) sessions: FastMap<String, AppSession>,
+    /// Participant (as spelled in the definition) → the ids of its sessions, in creation order:
+    /// `get_app_sessions` by participant reads these instead of every session (a long fuzz
+    /// campaign holds tens of thousands). Participants never change after creation.
+    pub(crate) sessions_of: FastMap<String, Vec<String>>,
     pub(crate) auth: auth::AuthState,
     pub(crate) keys: session_key::KeyStore,
     pub(crate) channels: channel::Channels,
@@ -217,6 +221,7 @@ impl Model {
             config,
             ledger: Ledger::default(),
             sessions: FastMap::default(),
+            sessions_of: FastMap::default(),
             auth: auth::AuthState::default(),
             keys: session_key::KeyStore::default(),
             channels: channel::Channels::default(),
@@ -396,7 +401,9 @@ impl Model {
                     .restore_at(account, wallet, journal.text(asset), old),
                 Undo::Spent { key, asset, old } => self.keys.restore_spent(&key, &asset, old),
                 Undo::SessionInserted(id) => {
-                    self.sessions.remove(&id);
+                    if let Some(s) = self.sessions.remove(&id) {
+                        self.unindex_session(&s);
+                    }
                 }
                 Undo::EntryLogged => {
                     self.books.entries.pop();
@@ -491,7 +498,26 @@ impl Model {
 
     pub(crate) fn insert_session(&mut self, s: AppSession) {
         self.journal.push(Undo::SessionInserted(s.id.clone()));
+        let mut seen = std::collections::HashSet::new();
+        for p in s.participants.iter().filter(|p| seen.insert(p.as_str())) {
+            self.sessions_of
+                .entry(p.clone())
+                .or_default()
+                .push(s.id.clone());
+        }
         self.sessions.insert(s.id.clone(), s);
+    }
+
+    /// Undoes [`Model::insert_session`]'s index entries (a rollback removes the newest session).
+    fn unindex_session(&mut self, s: &AppSession) {
+        for p in &s.participants {
+            if let Some(ids) = self.sessions_of.get_mut(p) {
+                ids.retain(|id| *id != s.id);
+                if ids.is_empty() {
+                    self.sessions_of.remove(p);
+                }
+            }
+        }
     }
 
     /// Writes one `ledger_transactions` row (API-8) and returns its id, which is never given

@@ -112,12 +112,17 @@ impl Model {
         if !self.full() {
             return Ok(Value::Null);
         }
-        let mut list: Vec<&AppSession> = self
-            .sessions
-            .values()
-            .filter(|s| participant.is_empty() || s.is_participant(&participant))
-            .filter(|s| status.is_empty() || s.status.as_str() == status)
-            .collect();
+        let mut list: Vec<&AppSession> = match participant.is_empty() {
+            true => self.sessions.values().collect(),
+            false => self
+                .sessions_of
+                .get(&participant)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.sessions.get(id))
+                .collect(),
+        };
+        list.retain(|s| status.is_empty() || s.status.as_str() == status);
         list.sort_by_key(|s| std::cmp::Reverse((s.updated_ms, s.seq)));
         if ascending {
             list.reverse();

@@ -303,3 +303,62 @@ fn api_10_history_is_for_the_history_group_after_auth() {
     );
     assert_eq!(go_hex_to_address(A), A);
 }
+
+/// A session as `create_app_session` stores it, for the participant index tests.
+fn stored_session(id: &str, participants: &[&str], seq: u64) -> crate::model::session::AppSession {
+    crate::model::session::AppSession {
+        id: id.to_string(),
+        protocol: P4.to_string(),
+        application: "app".to_string(),
+        participants: participants.iter().map(|p| p.to_string()).collect(),
+        weights: vec![50; participants.len()],
+        quorum: 100,
+        challenge: 0,
+        nonce: seq,
+        session_data: String::new(),
+        version: 1,
+        status: crate::model::session::Status::Open,
+        created_ms: seq,
+        updated_ms: seq,
+        seq,
+    }
+}
+
+// API-6: `get_app_sessions` by participant lists exactly the sessions whose definition names
+// that string (once, even when it is named twice, Q-7), and a create rolled back leaves no trace
+// in the participant index the read uses.
+#[test]
+fn api_6_sessions_by_participant_follow_inserts_and_rollbacks() {
+    let mut m = Model::new(Profile::Clearnode052, Config::default());
+    m.insert_session(stored_session("0x01", &["A", "B"], 1));
+    m.insert_session(stored_session("0x02", &["B", "B", "C"], 2));
+    m.journal.clear();
+    m.insert_session(stored_session("0x03", &["A", "C"], 3));
+    m.rollback();
+    let listed = |m: &Model, who: &str| -> Vec<String> {
+        let mut ids: Vec<String> = m
+            .sessions_of
+            .get(who)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(listed(&m, "A"), vec!["0x01"]);
+    assert_eq!(listed(&m, "B"), vec!["0x01", "0x02"]);
+    assert_eq!(listed(&m, "C"), vec!["0x02"]);
+    assert!(!m.sessions.contains_key("0x03"));
+    // The index agrees with a scan of every session, for every name met.
+    for who in ["A", "B", "C", "D"] {
+        let mut scanned: Vec<String> = m
+            .sessions
+            .values()
+            .filter(|s| s.participants.iter().any(|p| p == who))
+            .map(|s| s.id.clone())
+            .collect();
+        scanned.sort();
+        assert_eq!(listed(&m, who), scanned, "{who}");
+    }
+}
