@@ -82,10 +82,13 @@ pub struct Prepared {
 /// out. It holds only the broker key and the [`Seal`], so the embedded broker runs it outside
 /// its engine lock and connections recover and sign in parallel; the engine's
 /// [`Engine::step_prepared`] between the two is the only part that reads or writes state.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Sealer {
+    /// How frames are signed and request signatures checked (real secp256k1 by default).
     seal: Seal,
     broker_key: SecretKey,
+    /// Whether frames carry the broker's signature (off for a shadow, whose frames are only
+    /// read for what they say: [`Engine::without_frame_signatures`]).
     sign_frames: bool,
 }
 
@@ -138,18 +141,14 @@ impl Sealer {
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub model: Model,
-    broker_key: SecretKey,
+    /// The broker key, the seal and whether frames are signed.
+    sealer: Sealer,
     assets: Vec<Asset>,
     next_conn: ConnId,
     /// Challenges are derived from this seed and a counter, so a run is reproducible.
     challenge_seed: u64,
     challenges_issued: u64,
     fault: Option<Fault>,
-    /// Whether frames carry the broker's signature (off for a shadow, whose frames are only
-    /// read for what they say: [`Engine::without_frame_signatures`]).
-    sign_frames: bool,
-    /// How frames are signed and request signatures checked (real secp256k1 by default).
-    seal: Seal,
 }
 
 impl Engine {
@@ -161,26 +160,28 @@ impl Engine {
     ) -> Self {
         Self {
             model,
-            broker_key,
+            sealer: Sealer {
+                seal: Seal::Secp256k1,
+                broker_key,
+                sign_frames: true,
+            },
             assets,
             next_conn: 1,
             challenge_seed,
             challenges_issued: 0,
             fault: None,
-            sign_frames: true,
-            seal: Seal::Secp256k1,
         }
     }
 
     /// Signs and checks signatures through `seal` (see [`Seal`]; fuzz targets use its cache or
     /// its stand-in).
     pub fn with_seal(mut self, seal: Seal) -> Self {
-        self.seal = seal;
+        self.sealer.seal = seal;
         self
     }
 
     pub fn seal(&self) -> &Seal {
-        &self.seal
+        &self.sealer.seal
     }
 
     /// The reference broker of vectors, certify and fuzzing: the model of `profile` with the
@@ -220,7 +221,7 @@ impl Engine {
     /// signature per frame (~46 µs) buys nothing. JWTs are still signed: their text is part of
     /// what the shadow expects.
     pub fn without_frame_signatures(mut self) -> Self {
-        self.sign_frames = false;
+        self.sealer.sign_frames = false;
         self
     }
 
@@ -233,7 +234,7 @@ impl Engine {
     }
 
     pub fn broker_address(&self) -> String {
-        self.broker_key.address()
+        self.sealer.broker_key.address()
     }
 
     /// A new connection: the broker pushes `assets` before anything else (TRANS-6, NOTIF-2).
@@ -258,17 +259,13 @@ impl Engine {
     }
 
     fn frame(&self, id: u64, method: &str, params: &Value, now_ms: u64) -> String {
-        self.sealer()
+        self.sealer
             .sign(&response_array(id, method, params, now_ms))
     }
 
     /// This broker's stateless half: its key and seal.
     pub fn sealer(&self) -> Sealer {
-        Sealer {
-            seal: self.seal.clone(),
-            broker_key: self.broker_key.clone(),
-            sign_frames: self.sign_frames,
-        }
+        self.sealer.clone()
     }
 
     fn next_challenge(&mut self) -> String {
@@ -353,11 +350,11 @@ impl Engine {
             .expect("a request is prepared with its signers");
         let challenge = self.next_challenge();
         let first_sig = request.sig.first();
-        let seal = &self.seal;
+        let seal = &self.sealer.seal;
         let policy_signer = move |policy: &crate::crypto::eip712::Policy| -> Option<String> {
             seal.recover(&policy.digest().ok()?, first_sig?)
         };
-        let broker_key = &self.broker_key;
+        let broker_key = &self.sealer.broker_key;
         let jwt_signer =
             move |claims: &crate::model::JwtClaims| jwt::sign(seal, broker_key, claims);
         let verify_key = broker_key.address_str();
