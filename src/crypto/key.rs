@@ -75,7 +75,20 @@ impl SecretKey {
 
     /// Recoverable signature `r‖s‖v` over a 32-byte digest, v = 27/28, low s, RFC 6979
     /// deterministic nonce (the same bytes the SDK, go-ethereum and eth-account produce).
+    /// Signatures made before come from the process's memo (the nonce is deterministic, so
+    /// they are the same bytes).
     pub fn sign_digest(&self, digest: &[u8; 32]) -> [u8; 65] {
+        let secret = self.secret_bytes();
+        if let Some(kept) = super::memo::signature(&secret, digest) {
+            return kept;
+        }
+        let out = self.sign_uncached(digest);
+        super::memo::keep_signature(&secret, digest, &out);
+        out
+    }
+
+    /// [`SecretKey::sign_digest`] always computed (what `nitrocert bench` times).
+    pub fn sign_uncached(&self, digest: &[u8; 32]) -> [u8; 65] {
         let signature = curve().sign_ecdsa_recoverable(Message::from_digest(*digest), &self.inner);
         let (recovery, compact) = signature.serialize_compact();
         let mut out = [0u8; 65];
