@@ -21,6 +21,8 @@ OUT="${NITROCERT_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/nitrocert-clearnode-re
 
 [ -x "$NITROCERT" ] || cargo build --locked --release
 "$ADAPTER/install.sh"
+# The adapter's settings, with the Go bin folder asked once for the scripts run below.
+source "$ADAPTER/common.sh"
 "$ADAPTER/start.sh" >/dev/null
 trap '"$ADAPTER/stop.sh" >/dev/null 2>&1 || true' EXIT
 

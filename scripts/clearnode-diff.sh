@@ -20,6 +20,8 @@ ADAPTER=adapters/clearnode
 
 [ -x "$NITROCERT" ] || cargo build --locked --release
 "$ADAPTER/install.sh" >/dev/null
+# The adapter's settings, with the Go bin folder asked once for the scripts run below.
+source "$ADAPTER/common.sh"
 "$ADAPTER/start.sh" >/dev/null
 serve_out="$(mktemp)"
 "$NITROCERT" serve --profile clearnode-0.5.2 --port 0 --control >"$serve_out" 2>/dev/null &

@@ -20,6 +20,10 @@
 # fidelity.md) and the shrunk vectors go to $NITROCERT_REPORT_DIR (default: a fresh temporary
 # folder), never into the work tree. CI runs a short chunk (SECONDS=30).
 #
+# It ends with the CPU each side spent during the campaign (adapters/clearnode/cpu.sh): the
+# harness (nitrocert with its funding and restart commands) against the broker (clearnode and
+# its PostgreSQL), and their ratio.
+#
 # Exit 0 when every step agreed with the model, 1 when some diverged, 2 when it could not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +36,14 @@ OUT="${NITROCERT_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/nitrocert-clearnode-fu
 
 [ -x "$NITROCERT" ] || cargo build --locked --release
 "$ADAPTER/install.sh" >/dev/null
+# The adapter's settings (with the Go bin folder asked once) and its CPU accounting.
+source "$ADAPTER/cpu.sh"
 "$ADAPTER/start.sh" >/dev/null
 trap '"$ADAPTER/stop.sh" >/dev/null 2>&1 || true' EXIT
 "$ADAPTER/reset.sh" >/dev/null
 
+cpu_watch_start
+harness_before="$(reaped_ticks)"
 status=0
 "$NITROCERT" fuzz --endpoint ws://127.0.0.1:8000/ws --profile clearnode-0.5.2 \
   --name clearnode-v0.5.2 --seed "$SEED" --time "$SECONDS_" --mutate 35 \
@@ -46,5 +54,12 @@ status=0
   --fund-batch-cmd "$ADAPTER/fund.sh --batch >/dev/null" \
   --restart-cmd "$ADAPTER/reset.sh" \
   --fidelity-out "$OUT" || status=$?
+harness_ticks=$(($(reaped_ticks) - harness_before))
+cpu_watch_stop
+awk -v h="$harness_ticks" -v t="$TICKS" -v c="$CLEARNODE_CPU_S" -v p="$POSTGRES_CPU_S" 'BEGIN {
+    h /= t; b = c + p
+    printf "cpu: harness %.2f s, broker %.2f s (clearnode %.2f s, postgres %.2f s): harness/broker %.3f\n",
+        h, b, c, p, (b > 0 ? h / b : 0)
+}' | tee "$OUT/cpu.txt"
 echo "report: $OUT/fidelity.md"
 exit "$status"

@@ -30,6 +30,8 @@ SEED="${NITROCERT_RACE_SEED:-7}"
 OUT=reports/clearnode-v0.5.2
 
 "$ADAPTER/install.sh" >/dev/null
+# The adapter's settings, with the Go bin folder asked once for the scripts run below.
+source "$ADAPTER/common.sh"
 "$ADAPTER/start.sh" >/dev/null
 trap '"$ADAPTER/stop.sh" >/dev/null 2>&1 || true' EXIT
 "$ADAPTER/reset.sh" >/dev/null 2>&1
