@@ -8,6 +8,10 @@
 //! few thousand cycles: instruction counts stay put when the machine is busy.
 
 use nitrocert::bench::primitives::{run_model, workload};
+
+// The allocator of the `nitrocert` binary, whose `bench` this example stands beside.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use nitrocert::model::{Detail, Profile};
 
 fn main() {
