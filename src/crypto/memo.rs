@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(key.sign_digest(&digest), first);
         assert_eq!(key.sign_uncached(&digest), first);
         assert_eq!(signature(&other.secret_bytes(), &digest), None);
-        assert_eq!(signature(&key.secret_bytes(), &keccak256("kept message.")), None);
+        assert_eq!(
+            signature(&key.secret_bytes(), &keccak256("kept message.")),
+            None
+        );
         assert_ne!(other.sign_digest(&digest), first);
     }
 }
